@@ -1,0 +1,1 @@
+"""House Edge: the liquidation-cascade warehouse (Python side: simulate, publish, CLI)."""
