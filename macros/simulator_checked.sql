@@ -1,0 +1,260 @@
+{#-
+    Row checks for the simulator sources, written once and shared by each clean staging model and
+    its `_quarantine` companion (the clean model keeps `quarantine_reason is null`, the quarantine
+    model keeps the rest), so the two always partition the raw rows exactly.
+
+    Each macro returns a SELECT with every raw column unchanged, the normalised helper columns
+    (`*_normalised`, timestamps) the clean model exposes, and `quarantine_reason`: the FIRST failing
+    check in the order written, or null. Duplicate keys are ranked only among rows that pass every
+    other check, so a bad row never evicts a good one; "first" is the earliest by event time, then
+    by the full row (file order is not stable across globs and Parquet row groups).
+
+    `source_relation` is passed in by the staging model so that `source()` is only called there.
+-#}
+
+{% macro simulator_price_bars_checked(source_relation) -%}
+with
+
+source as (
+    select * from {{ source_relation }}
+),
+
+exchanges as (
+    select exchange_id from {{ ref('exchanges') }}
+),
+
+symbols as (
+    select symbol from {{ ref('symbols') }}
+),
+
+normalised as (
+    select
+        source.*,
+        lower(trim(source.venue)) as venue_normalised,
+        upper(trim(source.symbol)) as symbol_normalised,
+        {{ epoch_ms_to_timestamp('source.open_time_ms') }} as bar_opened_at
+    from source
+),
+
+row_checked as (
+    select
+        normalised.*,
+        case
+            when normalised.venue is null
+                or normalised.symbol is null
+                or normalised.open_time_ms is null then 'null_key'
+            when normalised.open is null
+                or normalised.high is null
+                or normalised.low is null
+                or normalised.close is null then 'null_price'
+            when exchanges.exchange_id is null then 'unknown_venue'
+            when symbols.symbol is null then 'unknown_symbol'
+            when not ({{ is_finite('normalised.open') }} and {{ is_finite('normalised.high') }}
+                and {{ is_finite('normalised.low') }} and {{ is_finite('normalised.close') }}) then 'non_finite_price'
+            when not (normalised.open > 0 and normalised.high > 0
+                and normalised.low > 0 and normalised.close > 0) then 'non_positive_price'
+            when normalised.high < normalised.low then 'high_below_low'
+            when normalised.volume_base < 0
+                or normalised.volume_usd < 0
+                or normalised.trade_count < 0 then 'negative_volume'
+            when not {{ is_finite('normalised.volume_base') }}
+                or not {{ is_finite('normalised.volume_usd') }} then 'non_finite_volume'
+        end as row_quarantine_reason
+    from normalised
+    left join exchanges
+        on normalised.venue_normalised = exchanges.exchange_id
+    left join symbols
+        on normalised.symbol_normalised = symbols.symbol
+),
+
+key_ranked as (
+    select
+        row_checked.*,
+        row_number() over (
+            partition by row_quarantine_reason, venue_normalised, symbol_normalised, open_time_ms
+            order by open, high, low, close, volume_base, volume_usd, trade_count, venue, symbol
+        ) as key_rank
+    from row_checked
+),
+
+checked as (
+    select
+        key_ranked.*,
+        coalesce(
+            row_quarantine_reason,
+            case when key_rank > 1 then 'duplicate_key' end
+        ) as quarantine_reason
+    from key_ranked
+)
+
+select * from checked
+{%- endmacro %}
+
+{% macro simulator_positions_checked(source_relation) -%}
+with
+
+source as (
+    select * from {{ source_relation }}
+),
+
+exchanges as (
+    select exchange_id from {{ ref('exchanges') }}
+),
+
+symbols as (
+    select symbol from {{ ref('symbols') }}
+),
+
+normalised as (
+    select
+        source.*,
+        lower(trim(source.venue)) as venue_normalised,
+        upper(trim(source.symbol)) as symbol_normalised,
+        lower(trim(source.side)) as side_normalised,
+        lower(trim(source.margin_mode)) as margin_mode_normalised,
+        {{ epoch_ms_to_timestamp('source.opened_at_ms') }} as opened_at
+    from source
+),
+
+row_checked as (
+    select
+        normalised.*,
+        case
+            when normalised.position_id is null then 'null_key'
+            when normalised.account_id is null
+                or normalised.venue is null
+                or normalised.symbol is null
+                or normalised.side is null
+                or normalised.margin_mode is null
+                or normalised.leverage is null
+                or normalised.entry_price is null
+                or normalised.quantity is null
+                or normalised.maintenance_margin_rate is null
+                or normalised.maintenance_amount_usd is null
+                or normalised.opened_at_ms is null then 'null_required_value'
+            when exchanges.exchange_id is null then 'unknown_venue'
+            when symbols.symbol is null then 'unknown_symbol'
+            when normalised.side_normalised not in ('long', 'short') then 'invalid_side'
+            when normalised.margin_mode_normalised not in ('isolated', 'cross') then 'invalid_margin_mode'
+            when not {{ is_finite('normalised.entry_price') }} then 'non_finite_price'
+            when not normalised.entry_price > 0 then 'non_positive_price'
+            when not {{ is_finite('normalised.quantity') }} then 'non_finite_quantity'
+            when not normalised.quantity > 0 then 'non_positive_quantity'
+            when not {{ is_positive_finite('normalised.leverage') }} then 'invalid_leverage'
+            when not (normalised.maintenance_margin_rate >= 0
+                and normalised.maintenance_margin_rate < 1) then 'invalid_maintenance_margin_rate'
+            when not (normalised.maintenance_amount_usd >= 0
+                and {{ is_finite('normalised.maintenance_amount_usd') }}) then 'invalid_maintenance_amount'
+        end as row_quarantine_reason
+    from normalised
+    left join exchanges
+        on normalised.venue_normalised = exchanges.exchange_id
+    left join symbols
+        on normalised.symbol_normalised = symbols.symbol
+),
+
+key_ranked as (
+    select
+        row_checked.*,
+        row_number() over (
+            partition by row_quarantine_reason, position_id
+            order by
+                opened_at_ms, account_id, venue, symbol, side, margin_mode, leverage,
+                entry_price, quantity, maintenance_margin_rate, maintenance_amount_usd
+        ) as key_rank
+    from row_checked
+),
+
+checked as (
+    select
+        key_ranked.*,
+        coalesce(
+            row_quarantine_reason,
+            case when key_rank > 1 then 'duplicate_key' end
+        ) as quarantine_reason
+    from key_ranked
+)
+
+select * from checked
+{%- endmacro %}
+
+{% macro simulator_liquidations_checked(source_relation) -%}
+with
+
+source as (
+    select * from {{ source_relation }}
+),
+
+exchanges as (
+    select exchange_id from {{ ref('exchanges') }}
+),
+
+symbols as (
+    select symbol from {{ ref('symbols') }}
+),
+
+normalised as (
+    select
+        source.*,
+        lower(trim(source.venue)) as venue_normalised,
+        upper(trim(source.symbol)) as symbol_normalised,
+        lower(trim(source.side)) as side_normalised,
+        {{ epoch_ms_to_timestamp('source.liquidated_at_ms') }} as liquidated_at
+    from source
+),
+
+row_checked as (
+    select
+        normalised.*,
+        case
+            when normalised.liquidation_id is null then 'null_key'
+            when normalised.position_id is null
+                or normalised.venue is null
+                or normalised.symbol is null
+                or normalised.side is null
+                or normalised.quantity is null
+                or normalised.price is null
+                or normalised.liquidated_at_ms is null
+                or normalised.is_shown_in_public_feed is null then 'null_required_value'
+            when exchanges.exchange_id is null then 'unknown_venue'
+            when symbols.symbol is null then 'unknown_symbol'
+            when normalised.side_normalised not in ('long', 'short') then 'invalid_side'
+            when not {{ is_finite('normalised.price') }} then 'non_finite_price'
+            when not normalised.price > 0 then 'non_positive_price'
+            when not {{ is_finite('normalised.quantity') }} then 'non_finite_quantity'
+            when not normalised.quantity > 0 then 'non_positive_quantity'
+            when normalised.liquidated_at < cast('{{ var("event_window_start") }}' as {{ dbt.type_timestamp() }})
+                or normalised.liquidated_at >= cast('{{ var("event_window_end") }}' as {{ dbt.type_timestamp() }})
+                then 'outside_event_window'
+        end as row_quarantine_reason
+    from normalised
+    left join exchanges
+        on normalised.venue_normalised = exchanges.exchange_id
+    left join symbols
+        on normalised.symbol_normalised = symbols.symbol
+),
+
+key_ranked as (
+    select
+        row_checked.*,
+        row_number() over (
+            partition by row_quarantine_reason, liquidation_id
+            order by
+                liquidated_at_ms, position_id, venue, symbol, side, quantity, price,
+                is_shown_in_public_feed
+        ) as key_rank
+    from row_checked
+),
+
+checked as (
+    select
+        key_ranked.*,
+        coalesce(
+            row_quarantine_reason,
+            case when key_rank > 1 then 'duplicate_key' end
+        ) as quarantine_reason
+    from key_ranked
+)
+
+select * from checked
+{%- endmacro %}
