@@ -1,0 +1,30 @@
+-- One row per forced fill that passed every row check in simulator_liquidations_checked();
+-- the rejected rows are in stg_simulator__liquidations_quarantine.
+with
+
+checked as (
+    {{ simulator_liquidations_checked(source('simulator', 'liquidations')) }}
+),
+
+passed as (
+    select * from checked
+    where quarantine_reason is null
+),
+
+final as (
+    select
+        cast(liquidation_id as {{ dbt.type_bigint() }}) as liquidation_id,
+        cast(position_id as {{ dbt.type_bigint() }}) as position_id,
+        venue_normalised as venue,
+        symbol_normalised as symbol,
+        side_normalised as side,
+        side_normalised = 'long' as is_long,
+        cast(quantity as {{ type_double() }}) as quantity,
+        cast(price as {{ type_double() }}) as price,
+        cast(quantity * price as {{ type_double() }}) as notional_usd,
+        liquidated_at,
+        cast(is_shown_in_public_feed as {{ dbt.type_boolean() }}) as is_shown_in_public_feed
+    from passed
+)
+
+select * from final

@@ -1,0 +1,27 @@
+-- Raw position rows rejected by simulator_positions_checked(), unchanged, with the reason.
+with
+
+checked as (
+    {{ simulator_positions_checked(source('simulator', 'positions')) }}
+),
+
+final as (
+    select
+        position_id,
+        account_id,
+        venue,
+        symbol,
+        side,
+        margin_mode,
+        leverage,
+        entry_price,
+        quantity,
+        maintenance_margin_rate,
+        maintenance_amount_usd,
+        opened_at_ms,
+        quarantine_reason
+    from checked
+    where quarantine_reason is not null
+)
+
+select * from final
