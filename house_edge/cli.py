@@ -1,0 +1,131 @@
+"""house-edge: simulate the 10 Oct 2025 cascade, build and publish the warehouse, print the
+headline.
+
+  house-edge simulate            write the default sample to seeds/sample/ (deterministic)
+  house-edge simulate --scale 1 --format parquet --out bench_out/full
+  house-edge build               dbt build into a private file, check, publish atomically,
+                                 print the headline
+  house-edge build --raw-dir DIR build from external raw files (CSV or Parquet) instead
+  house-edge headline            print the headline of the published warehouse
+  house-edge calibrate           re-tune the simulator to the published aggregates
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from house_edge import publish
+
+DEFAULT_SAMPLE_DIR = Path("seeds/sample")
+DEFAULT_SCALE = 0.005
+DEFAULT_SEED = 20251010
+
+
+def _progress_bar(label: str):
+    """A click progress bar driven by the simulator's (done, total) callback."""
+    state = {"bar": None}
+
+    def update(done: int, total: int) -> None:
+        if state["bar"] is None:
+            state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
+            state["bar"].__enter__()
+        state["bar"].update(done - state["bar"].pos)
+        if done >= total:
+            state["bar"].__exit__(None, None, None)
+
+    return update
+
+
+@click.group(help=__doc__)
+def main() -> None:
+    pass
+
+
+@main.command()
+@click.option("--scale", default=DEFAULT_SCALE, show_default=True, type=float,
+              help="Accounts relative to the real event (1.0 gives >= 2M liquidations). "
+                   "Notional totals do not depend on it.")
+@click.option("--seed", default=DEFAULT_SEED, show_default=True, type=int)
+@click.option("--out", "out_dir", default=str(DEFAULT_SAMPLE_DIR), show_default=True,
+              type=click.Path(file_okay=False), help="Directory for the raw files.")
+@click.option("--format", "fmt", default="csv", show_default=True,
+              type=click.Choice(["csv", "parquet"]))
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def simulate(scale: float, seed: int, out_dir: str, fmt: str, quiet: bool) -> None:
+    """Run the causal cascade simulator and write raw price bars, positions, liquidations."""
+    from house_edge import simulator
+
+    t0 = time.perf_counter()
+    result = simulator.simulate(scale=scale, seed=seed,
+                                progress=None if quiet else _progress_bar("simulating minutes"))
+    written = simulator.write(result, Path(out_dir), fmt=fmt)
+    click.echo(f"simulated scale {scale} seed {seed} in {time.perf_counter() - t0:.1f} s: "
+               f"{len(result.positions):,} positions, {len(result.liquidations):,} liquidations, "
+               f"{len(result.price_bars):,} price bars")
+    for key, path in written.items():
+        click.echo(f"  {key:<13} {path}")
+
+
+@main.command()
+@click.option("--scale", default=DEFAULT_SCALE, show_default=True, type=float)
+@click.option("--seed", default=DEFAULT_SEED, show_default=True, type=int)
+@click.option("--iterations", default=24, show_default=True, type=int)
+def calibrate(scale: float, seed: int, iterations: int) -> None:
+    """Re-tune the simulator's free parameters; writes house_edge/calibration.json."""
+    from house_edge import calibration
+
+    out = Path(calibration.__file__).with_name("calibration.json")
+    calibration.calibrate(scale=scale, seed=seed, iterations=iterations, out=out,
+                          log=click.echo)
+    click.echo(f"wrote {out}; regenerate the sample with `house-edge simulate`")
+
+
+@main.command()
+@click.option("--raw-dir", type=click.Path(exists=True, file_okay=False),
+              help="Directory holding raw_price_bars, raw_positions and raw_liquidations "
+                   "(.csv or .parquet). Default: the committed sample in seeds/sample.")
+@click.option("--quiet", is_flag=True, help="Hide dbt's own output.")
+def build(raw_dir: str | None, quiet: bool) -> None:
+    """dbt build into a private file, check it, publish it atomically, print the headline."""
+    from house_edge.headline import read_headline
+
+    raw_paths = None
+    if raw_dir:
+        raw_paths = {}
+        for key, stem in (("price_bars", "raw_price_bars"), ("positions", "raw_positions"),
+                          ("liquidations", "raw_liquidations")):
+            found = sorted(Path(raw_dir).glob(f"{stem}.*"))
+            found = [p for p in found if p.suffix in (".csv", ".parquet")]
+            if not found:
+                raise click.ClickException(f"{raw_dir} has no {stem}.csv or {stem}.parquet")
+            raw_paths[key] = found[0]
+    else:
+        root = publish.project_root()
+        raw_paths = {k: root / DEFAULT_SAMPLE_DIR / f"raw_{k}.csv"
+                     for k in ("price_bars", "positions", "liquidations")}
+    try:
+        report = publish.build_and_publish(raw_paths=raw_paths, echo=not quiet)
+    except publish.BuildError as exc:
+        raise click.ClickException(str(exc)) from exc
+    timing = ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items())
+    click.echo(f"\npublished {report.published_path} ({timing})\n")
+    click.echo(read_headline(report.published_path).render())
+
+
+@main.command()
+def headline() -> None:
+    """Print the headline of the published warehouse (opens it read-only)."""
+    from house_edge.headline import read_headline
+
+    path = publish.published_path()
+    if not path.exists():
+        raise click.ClickException(f"{path} does not exist yet: run `house-edge build` first")
+    click.echo(read_headline(path).render())
+
+
+if __name__ == "__main__":
+    main()

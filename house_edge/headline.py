@@ -1,0 +1,89 @@
+"""The headline numbers, read from the published warehouse (read-only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+VENUE_SQL = """
+select
+    exchange_id as venue,
+    liquidation_count,
+    liquidated_notional_usd,
+    public_feed_notional_usd,
+    published_liquidations_usd,
+    long_share
+from marts.dim_exchanges
+order by public_feed_notional_usd desc
+"""
+
+# The market as the public feeds show it (what CoinGlass-style totals are built from).
+MARKET_SQL = """
+with minutes as (
+    select
+        liquidated_minute_at,
+        sum(notional_usd) as notional_usd
+    from marts.fct_liquidations
+    where is_shown_in_public_feed
+    group by 1
+)
+select
+    (select count(*) from marts.fct_liquidations) as liquidation_count,
+    (select sum(notional_usd) from marts.fct_liquidations) as liquidated_notional_usd,
+    (select sum(notional_usd) from marts.fct_liquidations where is_shown_in_public_feed)
+        as public_feed_notional_usd,
+    (select sum(case when is_long then notional_usd else 0 end) / sum(notional_usd)
+       from marts.fct_liquidations where is_shown_in_public_feed) as public_feed_long_share,
+    (select liquidated_minute_at from minutes
+      order by notional_usd desc, liquidated_minute_at limit 1) as peak_minute_at,
+    (select max(notional_usd) from minutes) as peak_minute_notional_usd
+"""
+
+
+@dataclass
+class Headline:
+    venues: list[dict]
+    market: dict
+
+    def render(self) -> str:
+        bn = 1e9
+        lines = [
+            "House Edge - 10 Oct 2025 liquidation cascade (12:00 UTC -> 11 Oct 04:00 UTC)",
+            "",
+            f"{'venue':<12} {'fills':>9} {'all fills $bn':>14} {'public feed $bn':>16} "
+            f"{'published $bn':>14} {'long share':>11}",
+        ]
+        for v in self.venues:
+            published = v["published_liquidations_usd"]
+            lines.append(
+                f"{v['venue']:<12} {v['liquidation_count']:>9,} "
+                f"{v['liquidated_notional_usd'] / bn:>14.2f} "
+                f"{v['public_feed_notional_usd'] / bn:>16.2f} "
+                f"{(published / bn if published else float('nan')):>14.2f} "
+                f"{v['long_share']:>11.1%}")
+        m = self.market
+        lines += [
+            f"{'all venues':<12} {m['liquidation_count']:>9,} "
+            f"{m['liquidated_notional_usd'] / bn:>14.2f} "
+            f"{m['public_feed_notional_usd'] / bn:>16.2f} {'19.13-19.38':>14} "
+            f"{m['public_feed_long_share']:>11.1%}",
+            "",
+            f"peak minute (public feeds): {m['peak_minute_at']:%H:%M} UTC, "
+            f"${m['peak_minute_notional_usd'] / bn:.2f} bn",
+            "public feed = what the venues' public liquidation streams show (Binance: the latest "
+            "fill per symbol per second); published = CoinGlass 24 h (reference.exchanges.source)",
+        ]
+        return "\n".join(lines)
+
+
+def read_headline(path: Path) -> Headline:
+    with duckdb.connect(str(path), read_only=True) as con:
+        cur = con.execute(VENUE_SQL)
+        cols = [d[0] for d in cur.description]
+        venues = [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+        cur = con.execute(MARKET_SQL)
+        cols = [d[0] for d in cur.description]
+        market = dict(zip(cols, cur.fetchone(), strict=True))
+    return Headline(venues=venues, market=market)

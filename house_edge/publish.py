@@ -1,0 +1,139 @@
+"""Build the warehouse into a private file, check it, and publish it in one rename.
+
+DuckDB allows one writer *or* many readers per file. So dbt never writes the served file:
+it builds ``warehouse/.build/house_edge.duckdb`` (same basename: dbt-duckdb names the catalog
+after it) in a separate process, which closes every connection when it exits; the file is then
+checkpointed, checked read-only, and ``os.replace()``d over ``warehouse/house_edge.duckdb``.
+Readers of the old file keep their inode until they reconnect; new opens see the new file; no one
+ever sees a half-built warehouse, and a failed build leaves the published file untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+WAREHOUSE_BASENAME = "house_edge.duckdb"
+RAW_VARS = {"price_bars": "raw_price_bars_path", "positions": "raw_positions_path",
+            "liquidations": "raw_liquidations_path"}
+# Tables that must exist and hold rows before a build may be published.
+REQUIRED_NON_EMPTY = ("marts.fct_liquidations", "marts.dim_exchanges", "marts.dim_symbols",
+                      "reference.exchanges", "reference.symbols")
+
+
+class BuildError(RuntimeError):
+    """A build step failed; the published warehouse was left as it was."""
+
+
+@dataclass
+class BuildReport:
+    published_path: Path
+    seconds: dict[str, float] = field(default_factory=dict)
+    row_counts: dict[str, int] = field(default_factory=dict)
+
+
+def project_root() -> Path:
+    """The dbt project: HOUSE_EDGE_PROJECT_DIR, else the nearest parent with dbt_project.yml."""
+    env = os.environ.get("HOUSE_EDGE_PROJECT_DIR")
+    if env:
+        return Path(env).resolve()
+    here = Path.cwd().resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "dbt_project.yml").exists():
+            return candidate
+    raise BuildError("no dbt_project.yml here or above; run from the House Edge checkout "
+                     "or set HOUSE_EDGE_PROJECT_DIR")
+
+
+def published_path(root: Path | None = None) -> Path:
+    env = os.environ.get("HOUSE_EDGE_PUBLISHED_PATH")
+    if env:
+        return Path(env).resolve()
+    return (root or project_root()) / "warehouse" / WAREHOUSE_BASENAME
+
+
+def dbt_executable() -> str:
+    """The dbt of this interpreter's environment (the project's virtualenv)."""
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def raw_vars(raw_paths: dict[str, str | Path] | None) -> dict[str, str]:
+    """dbt vars for the raw inputs, as absolute paths so the views keep working wherever the
+    published file is opened from."""
+    out = {}
+    for key, value in (raw_paths or {}).items():
+        if key not in RAW_VARS:
+            raise BuildError(f"unknown raw table {key!r}; expected one of {sorted(RAW_VARS)}")
+        text = str(value)
+        out[RAW_VARS[key]] = text if any(c in text for c in "*?[") else str(Path(text).resolve())
+    return out
+
+
+def run_dbt(args: list[str], root: Path, db_path: Path, variables: dict[str, str],
+            echo: bool = True) -> None:
+    """Run one dbt command in its own process against db_path."""
+    cmd = [dbt_executable(), *args, "--project-dir", str(root), "--profiles-dir", str(root)]
+    if variables:
+        cmd += ["--vars", json.dumps(variables)]
+    env = dict(os.environ, HOUSE_EDGE_DUCKDB_PATH=str(db_path))
+    proc = subprocess.run(cmd, cwd=root, env=env, text=True,
+                          stdout=None if echo else subprocess.PIPE,
+                          stderr=subprocess.STDOUT if not echo else None)
+    if proc.returncode != 0:
+        tail = "" if echo else "\n" + "\n".join((proc.stdout or "").splitlines()[-40:])
+        raise BuildError(f"`dbt {' '.join(args)}` failed (exit {proc.returncode}); "
+                         f"the published warehouse was not touched.{tail}")
+
+
+def check_built_file(db_path: Path) -> dict[str, int]:
+    """Checkpoint the build file, then confirm every required table exists and has rows."""
+    with duckdb.connect(str(db_path)) as con:  # read-write: fold any WAL into the file
+        con.execute("checkpoint")
+    counts = {}
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        for table in REQUIRED_NON_EMPTY:
+            try:
+                counts[table] = con.execute(f"select count(*) from {table}").fetchone()[0]
+            except duckdb.Error as exc:
+                raise BuildError(f"built warehouse lacks {table}: {exc}") from exc
+            if counts[table] == 0:
+                raise BuildError(f"built warehouse has no rows in {table}; not publishing")
+    return counts
+
+
+def build_and_publish(raw_paths: dict[str, str | Path] | None = None,
+                      target: Path | None = None, echo: bool = True,
+                      extra_vars: dict[str, str] | None = None) -> BuildReport:
+    """dbt build into a private file, check it, then atomically replace the published file."""
+    root = project_root()
+    target = Path(target) if target else published_path(root)
+    build_dir = target.parent / ".build"
+    build_file = build_dir / WAREHOUSE_BASENAME
+    shutil.rmtree(build_dir, ignore_errors=True)
+    build_dir.mkdir(parents=True, exist_ok=True)
+    variables = {**raw_vars(raw_paths), **(extra_vars or {})}
+    report = BuildReport(published_path=target)
+
+    t0 = time.perf_counter()
+    run_dbt(["build"], root, build_file, variables, echo=echo)
+    report.seconds["dbt_build"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    report.row_counts = check_built_file(build_file)
+    report.seconds["check"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(build_file, target)  # one rename: readers see the old or the new file, never half
+    shutil.rmtree(build_dir, ignore_errors=True)
+    report.seconds["publish"] = time.perf_counter() - t0
+    return report
