@@ -31,7 +31,7 @@ sample: $(STAMP)
 	$(BIN)/house-edge simulate
 
 bench: $(STAMP)
-	$(BIN)/python -m house_edge.bench --scale $(SCALE)
+	$(BIN)/python -m house_edge.bench --scale $(SCALE) $(BENCH_ARGS)
 
 calibrate: $(STAMP)
 	$(BIN)/house-edge calibrate

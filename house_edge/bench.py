@@ -57,6 +57,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=20251010)
     parser.add_argument("--format", default="parquet", choices=["csv", "parquet"])
     parser.add_argument("--out", default="bench_out", help="work directory (git-ignored)")
+    parser.add_argument("--compare-staging-views", action="store_true",
+                        help="also time a build with staging materialised as views")
     args = parser.parse_args(argv)
 
     out = Path(args.out).resolve() / f"scale_{args.scale:g}"
@@ -72,11 +74,20 @@ def main(argv: list[str] | None = None) -> None:
         "import duckdb\n"
         f"duckdb.sql({FLOOR_SQL.format(**{k: _reader(v) for k, v in paths.items()})!r})"
         ".fetchall()")
-    build_s, build_mib, stdout = _timed_child(
-        "from house_edge import publish\n"
-        f"rep = publish.build_and_publish(raw_paths={ {k: str(v) for k, v in paths.items()} !r},"
-        f" target={str(out / 'warehouse' / 'house_edge.duckdb')!r}, echo=False)\n"
-        "import json; print('__ROWS__', json.dumps(rep.row_counts))")
+    def build(extra_vars: dict[str, str]) -> tuple[float, float, str]:
+        return _timed_child(
+            "from house_edge import publish\n"
+            "rep = publish.build_and_publish("
+            f"raw_paths={ {k: str(v) for k, v in paths.items()} !r},"
+            f" target={str(out / 'warehouse' / 'house_edge.duckdb')!r}, echo=False,"
+            f" extra_vars={extra_vars!r})\n"
+            "import json; print('__ROWS__', json.dumps(rep.row_counts))")
+
+    steps = []
+    if args.compare_staging_views:
+        view_s, view_mib, _ = build({"staging_materialization": "view"})
+        steps.append(("build, staging as views", view_s, view_mib))
+    build_s, build_mib, stdout = build({})
     rows = json.loads([ln for ln in stdout.splitlines() if ln.startswith("__ROWS__")][-1][9:])
     import duckdb
 
@@ -92,6 +103,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{'step':<34}{'wall s':>9}{'peak MiB':>10}{'x floor (time)':>16}{'x floor (mem)':>15}")
     for name, s, m in (("simulate + write raw files", sim_s, sim_mib),
                        ("floor: one DuckDB pass over raw", floor_s, floor_mib),
+                       *steps,
                        ("build: dbt build + check + publish", build_s, build_mib)):
         print(f"{name:<34}{s:>9.1f}{m:>10.0f}{s / floor_s:>16.1f}{m / floor_mib:>15.1f}")
 
