@@ -1,0 +1,45 @@
+-- One row per forced fill with the OHLC of its venue x symbol minute bar: the latest bar opened at
+-- or before the fill (an as-of join, so a missing bar falls back to the previous one rather than
+-- dropping the fill; fills before the first bar get null prices).
+-- DuckDB's ASOF JOIN is isolated in the asof_left_join macro; other engines get a portable join.
+with
+
+liquidations as (
+    select * from {{ ref('fct_liquidations') }}
+),
+
+price_bars as (
+    select * from {{ ref('stg_simulator__price_bars') }}
+),
+
+priced as (
+    {{ asof_left_join(
+        left_relation='liquidations',
+        right_relation='price_bars',
+        left_key='liquidation_id',
+        by_columns=['venue', 'symbol'],
+        left_time='liquidated_at',
+        right_time='bar_opened_at',
+        right_columns=['bar_opened_at', 'open_price', 'high_price', 'low_price', 'close_price']
+    ) }}
+),
+
+final as (
+    select
+        liquidation_id,
+        venue,
+        symbol,
+        side,
+        is_long,
+        price,
+        notional_usd,
+        liquidated_at,
+        bar_opened_at,
+        open_price as bar_open_price,
+        high_price as bar_high_price,
+        low_price as bar_low_price,
+        close_price as bar_close_price
+    from priced
+)
+
+select * from final
