@@ -1,0 +1,151 @@
+-- One row per position: did the observed trade path after it opened cross its computed
+-- liquidation price (the prediction), and was it liquidated (the outcome)?
+-- The running extreme is computed once per venue x symbol with a window over the bars (lowest
+-- low / highest high from each bar to the end of the window), then joined to each position on
+-- its opening minute: no per-position scan of the bars. Only positions that did cross are
+-- joined to the bars again, to find the first minute they crossed.
+with
+
+positions as (
+    select * from {{ ref('int_positions_with_liquidation_prices') }}
+),
+
+liquidations as (
+    select * from {{ ref('fct_liquidations') }}
+),
+
+price_bars as (
+    select * from {{ ref('stg_simulator__price_bars') }}
+),
+
+window_bars as (
+    select
+        venue,
+        symbol,
+        bar_opened_at,
+        low_price,
+        high_price
+    from price_bars
+    where bar_opened_at >= cast('{{ var("event_window_start") }}' as {{ dbt.type_timestamp() }})
+        and bar_opened_at < cast('{{ var("event_window_end") }}' as {{ dbt.type_timestamp() }})
+),
+
+-- lowest low / highest high from this bar to the end of the window, per venue x symbol
+bars_with_path_extremes as (
+    select
+        venue,
+        symbol,
+        bar_opened_at,
+        min(low_price) over (
+            partition by venue, symbol
+            order by bar_opened_at
+            rows between current row and unbounded following
+        ) as path_low_price,
+        max(high_price) over (
+            partition by venue, symbol
+            order by bar_opened_at
+            rows between current row and unbounded following
+        ) as path_high_price
+    from window_bars
+),
+
+positions_with_opening_minute as (
+    select
+        positions.*,
+        -- a position opened before the window is watched from the window's first bar
+        case
+            when positions.opened_at < cast('{{ var("event_window_start") }}' as {{ dbt.type_timestamp() }})
+                then cast('{{ var("event_window_start") }}' as {{ dbt.type_timestamp() }})
+            else {{ dbt.date_trunc('minute', 'positions.opened_at') }}
+        end as opening_minute_at
+    from positions
+),
+
+positions_with_path as (
+    select
+        positions_with_opening_minute.*,
+        case
+            when positions_with_opening_minute.is_long then bars_with_path_extremes.path_low_price
+            else bars_with_path_extremes.path_high_price
+        end as path_extreme_price,
+        coalesce(
+            case
+                when positions_with_opening_minute.is_long
+                    then bars_with_path_extremes.path_low_price <= positions_with_opening_minute.liquidation_price
+                else bars_with_path_extremes.path_high_price >= positions_with_opening_minute.liquidation_price
+            end,
+            false
+        ) as has_crossed_liquidation_price
+    from positions_with_opening_minute
+    left join bars_with_path_extremes
+        on positions_with_opening_minute.venue = bars_with_path_extremes.venue
+        and positions_with_opening_minute.symbol = bars_with_path_extremes.symbol
+        and positions_with_opening_minute.opening_minute_at = bars_with_path_extremes.bar_opened_at
+),
+
+first_crossings as (
+    select
+        positions_with_path.position_id,
+        min(window_bars.bar_opened_at) as first_crossed_minute_at
+    from positions_with_path
+    inner join window_bars
+        on positions_with_path.venue = window_bars.venue
+        and positions_with_path.symbol = window_bars.symbol
+        and window_bars.bar_opened_at >= positions_with_path.opening_minute_at
+        and (
+            (positions_with_path.is_long and window_bars.low_price <= positions_with_path.liquidation_price)
+            or (not positions_with_path.is_long and window_bars.high_price >= positions_with_path.liquidation_price)
+        )
+    where positions_with_path.has_crossed_liquidation_price
+    group by 1
+),
+
+first_liquidations as (
+    select
+        position_id,
+        min(liquidated_at) as first_liquidated_at,
+        count(*) as liquidation_count,
+        sum(notional_usd) as liquidated_notional_usd
+    from liquidations
+    group by 1
+),
+
+final as (
+    select
+        positions_with_path.position_id,
+        positions_with_path.venue,
+        positions_with_path.symbol,
+        positions_with_path.side,
+        positions_with_path.is_long,
+        positions_with_path.margin_mode,
+        positions_with_path.leverage,
+        positions_with_path.entry_price,
+        positions_with_path.notional_usd,
+        positions_with_path.opened_at,
+        positions_with_path.opening_minute_at,
+        positions_with_path.liquidation_price,
+        positions_with_path.bankruptcy_price,
+        positions_with_path.path_extreme_price,
+        positions_with_path.has_crossed_liquidation_price,
+        first_crossings.first_crossed_minute_at,
+        first_liquidations.position_id is not null as is_liquidated,
+        first_liquidations.first_liquidated_at,
+        coalesce(first_liquidations.liquidation_count, 0) as liquidation_count,
+        coalesce(first_liquidations.liquidated_notional_usd, 0) as liquidated_notional_usd,
+        case
+            when positions_with_path.has_crossed_liquidation_price and first_liquidations.position_id is not null
+                then 'true_positive'
+            when positions_with_path.has_crossed_liquidation_price
+                then 'false_positive'
+            when first_liquidations.position_id is not null
+                then 'false_negative'
+            else 'true_negative'
+        end as outcome_class
+    from positions_with_path
+    left join first_crossings
+        on positions_with_path.position_id = first_crossings.position_id
+    left join first_liquidations
+        on positions_with_path.position_id = first_liquidations.position_id
+)
+
+select * from final
