@@ -33,8 +33,8 @@ seconds as (
 
 spine as (
     -- a minute of calm before the first fill (there were no Hyperliquid liquidations in it: the
-    -- timeline starts at the first one) and a margin after the last of the 186 s
-    {{ time_spine("timestamp '2025-10-10 21:14:00'", "timestamp '2025-10-10 21:19:30'", 'second') }}
+    -- timeline starts at the first one) and a margin after its last entry (second 714, 21:26:57)
+    {{ time_spine("timestamp '2025-10-10 21:14:00'", "timestamp '2025-10-10 21:28:00'", 'second') }}
 ),
 
 series as (

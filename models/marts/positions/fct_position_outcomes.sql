@@ -2,8 +2,8 @@
 -- liquidation price (the prediction), and was it liquidated (the outcome)?
 -- The running extreme is computed once per venue x symbol with a window over the bars (lowest
 -- low / highest high from each bar to the end of the window), then joined to each position on
--- its opening minute: no per-position scan of the bars. Only positions that did cross are
--- joined to the bars again, to find the first minute they crossed.
+-- its opening minute: no per-position scan of the bars. The first crossing minute comes from the
+-- record extremes of each distinct opening minute's path (see crossing_starts below).
 with
 
 positions as (
@@ -83,18 +83,75 @@ positions_with_path as (
         and positions_with_opening_minute.opening_minute_at = bars_with_path_extremes.bar_opened_at
 ),
 
+-- First crossing minute, without scanning the bars once per position: positions share few
+-- opening minutes (the noon book and the cohorts' minutes), so the path from each distinct
+-- venue x symbol x opening minute is reduced once to its record lows / highs (bars that set a new
+-- extreme since the opening minute). The first crossing is the first record at or beyond the
+-- liquidation price: a join on a handful of rows per position, whatever the number of positions.
+crossing_starts as (
+    select distinct
+        venue,
+        symbol,
+        opening_minute_at
+    from positions_with_path
+    where has_crossed_liquidation_price
+),
+
+paths_from_start as (
+    select
+        crossing_starts.venue,
+        crossing_starts.symbol,
+        crossing_starts.opening_minute_at,
+        window_bars.bar_opened_at,
+        window_bars.low_price,
+        window_bars.high_price,
+        min(window_bars.low_price) over (
+            partition by crossing_starts.venue, crossing_starts.symbol, crossing_starts.opening_minute_at
+            order by window_bars.bar_opened_at
+            rows between unbounded preceding and 1 preceding
+        ) as earlier_low_price,
+        max(window_bars.high_price) over (
+            partition by crossing_starts.venue, crossing_starts.symbol, crossing_starts.opening_minute_at
+            order by window_bars.bar_opened_at
+            rows between unbounded preceding and 1 preceding
+        ) as earlier_high_price
+    from crossing_starts
+    inner join window_bars
+        on crossing_starts.venue = window_bars.venue
+        and crossing_starts.symbol = window_bars.symbol
+        and window_bars.bar_opened_at >= crossing_starts.opening_minute_at
+),
+
+record_bars as (
+    select
+        venue,
+        symbol,
+        opening_minute_at,
+        bar_opened_at,
+        case
+            when earlier_low_price is null or low_price < earlier_low_price then low_price
+        end as record_low_price,
+        case
+            when earlier_high_price is null or high_price > earlier_high_price then high_price
+        end as record_high_price
+    from paths_from_start
+    where earlier_low_price is null
+        or low_price < earlier_low_price
+        or high_price > earlier_high_price
+),
+
 first_crossings as (
     select
         positions_with_path.position_id,
-        min(window_bars.bar_opened_at) as first_crossed_minute_at
+        min(record_bars.bar_opened_at) as first_crossed_minute_at
     from positions_with_path
-    inner join window_bars
-        on positions_with_path.venue = window_bars.venue
-        and positions_with_path.symbol = window_bars.symbol
-        and window_bars.bar_opened_at >= positions_with_path.opening_minute_at
+    inner join record_bars
+        on positions_with_path.venue = record_bars.venue
+        and positions_with_path.symbol = record_bars.symbol
+        and positions_with_path.opening_minute_at = record_bars.opening_minute_at
         and (
-            (positions_with_path.is_long and window_bars.low_price <= positions_with_path.liquidation_price)
-            or (not positions_with_path.is_long and window_bars.high_price >= positions_with_path.liquidation_price)
+            (positions_with_path.is_long and record_bars.record_low_price <= positions_with_path.liquidation_price)
+            or (not positions_with_path.is_long and record_bars.record_high_price >= positions_with_path.liquidation_price)
         )
     where positions_with_path.has_crossed_liquidation_price
     group by 1
