@@ -602,30 +602,39 @@ def _fills_frame(fills: list, positions: pd.DataFrame, seed: int, scale: float,
     df = df.sort_values(["liquidated_at_ms", "venue", "symbol", "position_id"],
                         kind="stable").reset_index(drop=True)
     df.insert(0, "liquidation_id", np.arange(1, len(df) + 1))
-    df["is_shown_in_public_feed"] = _public_feed_flags(df, scale, cal)
+    df["is_shown_in_public_feed"] = _public_feed_flags(df, scale, cal, seed)
     return df
 
 
-def _public_feed_flags(df: pd.DataFrame, scale: float, cal: Calibration) -> np.ndarray:
-    """Binance pushes only the latest liquidation per symbol per 1000 ms. At scale s a simulated
-    fill stands for 1/s real ones, so the window is 1000/s ms; each simulated symbol stands for
-    several Binance contracts (channels). Other venues' feeds are taken as complete."""
+def _public_feed_flags(df: pd.DataFrame, scale: float, cal: Calibration, seed: int
+                       ) -> np.ndarray:
+    """Would Binance's public stream have pushed this fill?
+
+    Binance pushes only the latest liquidation per symbol per 1000 ms. Each simulated symbol
+    stands for several Binance contracts (``binance_feed_channels_per_symbol`` = K), and at
+    scale s each simulated fill stands for 1/s real fills. In a second in which a symbol has
+    n simulated fills there are lambda = n / (s * K) real fills per contract; if they arrive
+    at random, the share of them that gets pushed is (1 - exp(-lambda)) / lambda (at most one
+    per contract-second). Each fill is shown with that probability, drawn deterministically,
+    which keeps the expected visible share the same at every scale (the exact "latest per
+    second" rule applied to a thinned sample would not: it depends on how many fills share a
+    second, i.e. on the scale). Other venues' feeds are taken as complete."""
     shown = np.ones(len(df), dtype=bool)
     is_binance = (df["venue"] == "binance").to_numpy()
     if not is_binance.any():
         return shown
-    sub = df.loc[is_binance, ["liquidation_id", "symbol", "position_id", "liquidated_at_ms"]]
-    window_ms = 1000.0 / scale
-    channel = (sub["position_id"].to_numpy() * 2654435761) % (2**32) % \
-        cal.binance_feed_channels_per_symbol
-    key = pd.DataFrame({
-        "symbol": sub["symbol"].to_numpy(), "channel": channel,
-        "window": np.floor((sub["liquidated_at_ms"].to_numpy() - WINDOW_START_MS) / window_ms
-                           ).astype(np.int64),
-        "order": np.arange(len(sub))})
-    last = key.groupby(["symbol", "channel", "window"], sort=False)["order"].transform("max")
-    shown_binance = (key["order"] == last).to_numpy()
-    shown[np.flatnonzero(is_binance)] = shown_binance
+    sub = df.loc[is_binance, ["symbol", "liquidated_at_ms"]]
+    # The real rate is estimated per minute at every scale: at small scales one second holds
+    # too few simulated fills to estimate it, and the timing of fills inside a minute is itself
+    # interpolated by the simulator, not observed.
+    window_s = 60.0
+    window = sub["liquidated_at_ms"].to_numpy() // int(window_s * 1000)
+    n = pd.Series(np.ones(len(sub))).groupby([sub["symbol"].to_numpy(), window]).transform(
+        "sum").to_numpy()
+    lam = n / (scale * window_s * cal.binance_feed_channels_per_symbol)
+    p = -np.expm1(-lam) / lam
+    u = np.random.default_rng([seed, 11]).random(len(sub))
+    shown[np.flatnonzero(is_binance)] = u < p
     return shown
 
 
