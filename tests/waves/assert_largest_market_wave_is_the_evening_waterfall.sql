@@ -17,7 +17,6 @@ failures as (
     where not (
         started_at >= cast('2025-10-10 20:45:00' as {{ dbt.type_timestamp() }})
         and started_at <= cast('2025-10-10 21:00:00' as {{ dbt.type_timestamp() }})
-        and started_at <= cast('2025-10-10 21:15:00' as {{ dbt.type_timestamp() }})
         and ended_at > cast('2025-10-10 21:15:00' as {{ dbt.type_timestamp() }})
     )
 )
