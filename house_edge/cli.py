@@ -3,8 +3,8 @@ headline.
 
   house-edge simulate            write the default sample to seeds/sample/ (deterministic)
   house-edge simulate --scale 1 --format parquet --out bench_out/full
-  house-edge build               dbt build into a private file, check, publish atomically,
-                                 print the headline
+  house-edge build               dbt build into a private file, check, validate (the publish
+                                 gate), publish atomically, print the headline and the gate
   house-edge build --raw-dir DIR build from external raw files (CSV or Parquet) instead
   house-edge headline            print the headline of the published warehouse
   house-edge calibrate           re-tune the simulator to the published aggregates
@@ -114,6 +114,23 @@ def build(raw_dir: str | None, quiet: bool) -> None:
     timing = ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items())
     click.echo(f"\npublished {report.published_path} ({timing})\n")
     click.echo(read_headline(report.published_path).render())
+    _echo_gate(report)
+
+
+def _echo_gate(report: publish.BuildReport) -> None:
+    """The publish gate's outcome: warnings (published anyway), where the record and docs are."""
+    from house_edge.validate import describe
+
+    summary = report.validation
+    if summary is None:
+        return
+    warnings = summary.warnings
+    click.echo(f"\nvalidation gate passed: {len(summary.results)} expectations, "
+               f"{len(warnings)} warning(s) ({summary.seconds:.1f} s)")
+    for result in warnings:
+        click.echo(describe(result), err=True)
+    click.echo(f"validation record: {report.validation_summary_path}")
+    click.echo(f"data docs: {report.data_docs_index}")
 
 
 @main.command()

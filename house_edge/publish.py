@@ -3,7 +3,10 @@
 DuckDB allows one writer *or* many readers per file. So dbt never writes the served file:
 it builds ``warehouse/.build/house_edge.duckdb`` (same basename: dbt-duckdb names the catalog
 after it) in a separate process, which closes every connection when it exits; the file is then
-checkpointed, checked read-only, and ``os.replace()``d over ``warehouse/house_edge.duckdb``.
+checkpointed, checked read-only, validated by the publish gate (``house_edge.validate``: Great
+Expectations suites on the private file, opened read-only), and only then ``os.replace()``d over
+``warehouse/house_edge.duckdb``. A critical expectation failure raises BuildError; warnings are
+recorded in ``warehouse/validation/latest.json`` and the Data Docs in ``warehouse/data_docs/``.
 Readers of the old file keep their inode until they reconnect; new opens see the new file; no one
 ever sees a half-built warehouse, and a failed build leaves the published file untouched.
 """
@@ -20,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+
+from house_edge.validate import ValidationSummary, describe, load_settings, validate
 
 WAREHOUSE_BASENAME = "house_edge.duckdb"
 RAW_VARS = {"price_bars": "raw_price_bars_path", "positions": "raw_positions_path",
@@ -38,6 +43,9 @@ class BuildReport:
     published_path: Path
     seconds: dict[str, float] = field(default_factory=dict)
     row_counts: dict[str, int] = field(default_factory=dict)
+    validation: ValidationSummary | None = None
+    validation_summary_path: Path | None = None
+    data_docs_index: Path | None = None
 
 
 def project_root() -> Path:
@@ -132,7 +140,34 @@ def build_and_publish(raw_paths: dict[str, str | Path] | None = None,
     report.seconds["check"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
+    gate_dir = build_dir / "validation"
+    summary = validate(build_file, gate_dir, load_settings(root, variables),
+                       docs_dir=gate_dir / "data_docs")
+    report.seconds["validate"] = time.perf_counter() - t0
+    report.validation = summary
+    if summary.critical_failures:
+        raise BuildError(
+            f"the publish gate failed {len(summary.critical_failures)} critical "
+            f"expectation(s); the published warehouse was not touched.\n"
+            + "\n".join(describe(r) for r in summary.critical_failures)
+            + f"\nfull results: {gate_dir / 'summary.json'}; Data Docs: "
+              f"{summary.data_docs_index}")
+
+    t0 = time.perf_counter()
     target.parent.mkdir(parents=True, exist_ok=True)
+    # The gate's record goes next to the published file first (a reader of the docs may see
+    # them a moment before the new warehouse; never the other way round for a failed build).
+    validation_dir = target.parent / "validation"
+    validation_dir.mkdir(parents=True, exist_ok=True)
+    latest = validation_dir / "latest.json"
+    summary.data_docs_index = str(target.parent / "data_docs" / "index.html")
+    latest.with_suffix(".json.tmp").write_text(summary.to_json())
+    os.replace(latest.with_suffix(".json.tmp"), latest)
+    docs = target.parent / "data_docs"
+    shutil.rmtree(docs, ignore_errors=True)
+    shutil.move(gate_dir / "data_docs", docs)
+    report.validation_summary_path = latest
+    report.data_docs_index = docs / "index.html"
     os.replace(build_file, target)  # one rename: readers see the old or the new file, never half
     shutil.rmtree(build_dir, ignore_errors=True)
     report.seconds["publish"] = time.perf_counter() - t0

@@ -1,0 +1,129 @@
+"""The publish gate: GX suites on the built private file decide whether it may be published."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+
+import duckdb
+import pandas as pd
+import pytest
+
+from house_edge import publish, validate
+from tests.python.conftest import SAMPLE
+
+RAW = {k: SAMPLE / f"raw_{k}.csv" for k in ("price_bars", "positions", "liquidations")}
+
+
+def _digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    target = tmp_path_factory.mktemp("warehouse") / "house_edge.duckdb"
+    report = publish.build_and_publish(raw_paths=RAW, target=target, echo=False)
+    return target, report
+
+
+def test_clean_build_passes_the_gate_and_writes_data_docs_and_the_record(published):
+    target, report = published
+    summary = report.validation
+    assert summary is not None and summary.success, [validate.describe(r)
+                                                     for r in summary.critical_failures]
+    assert report.data_docs_index == target.parent / "data_docs" / "index.html"
+    assert report.data_docs_index.exists()
+    assert "house_edge.liquidations" in report.data_docs_index.read_text()
+    record = json.loads((target.parent / "validation" / "latest.json").read_text())
+    assert record["success"] is True and record["critical_failures"] == []
+    assert {r["suite"] for r in record["results"]} == set(validate.SUITES)
+    assert "validate" in report.seconds
+    assert not (target.parent / ".build").exists()
+
+
+def test_every_check_is_tagged_critical_or_warning_and_names_are_unique_per_suite():
+    settings = validate.load_settings()
+    for build_suite in validate.SUITES.values():
+        checks = build_suite(settings)
+        assert len({c.name for c in checks}) == len(checks)
+        assert {c.severity for c in checks} <= {validate.CRITICAL, validate.WARNING}
+
+
+def test_gate_settings_come_from_dbt_vars_and_build_vars(root):
+    settings = validate.load_settings(root, {"gate_max_quarantine_rate": "0.01",
+                                             "raw_price_bars_path": "ignored.csv"})
+    assert settings["event_window_start"].startswith("2025-10-10")
+    assert settings["gate_max_quarantine_rate"] == "0.01"
+    assert "raw_price_bars_path" not in settings
+
+
+def test_corrupted_sample_is_refused_naming_each_failed_expectation(published, tmp_path):
+    target, _ = published
+    digest, record = _digest(target), (target.parent / "validation" / "latest.json").read_text()
+    bars = pd.read_csv(RAW["price_bars"])
+    bars.loc[10, ["open", "high", "low", "close"]] = 0.0  # zero prices
+    bars.loc[20, "high"] = bars.loc[20, "low"] * 0.99  # high < low
+    liqs = pd.read_csv(RAW["liquidations"])
+    liqs = pd.concat([liqs, liqs.iloc[[5, 6]]], ignore_index=True)  # duplicated fills
+    bars.to_csv(tmp_path / "raw_price_bars.csv", index=False)
+    liqs.to_csv(tmp_path / "raw_liquidations.csv", index=False)
+    with pytest.raises(publish.BuildError) as failure:
+        publish.build_and_publish(
+            raw_paths={**RAW, "price_bars": tmp_path / "raw_price_bars.csv",
+                       "liquidations": tmp_path / "raw_liquidations.csv"},
+            target=target, echo=False)
+    message = str(failure.value)
+    for expected in ("raw_prices.quarantine_rate_price_bars", "non_positive_price",
+                     "high_below_low", "liquidations.quarantine_rate_liquidations",
+                     "duplicate_key", "not touched"):
+        assert expected in message
+    assert _digest(target) == digest
+    assert (target.parent / "validation" / "latest.json").read_text() == record
+
+
+def test_gate_catches_what_staging_lets_through(published, tmp_path):
+    """Staging quarantines high < low but not a high below the close; the gate does, and it
+    validates the private copy without writing to it."""
+    target, _ = published
+    copy = tmp_path / "house_edge.duckdb"
+    shutil.copy(target, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("update staging.stg_simulator__price_bars set high_price = close_price * 0.9"
+                    " where venue = 'okx' and symbol = 'ETH'"
+                    " and bar_opened_at = timestamp '2025-10-10 21:15:00'")
+        con.execute("update marts.fct_liquidations set price = price * 2"
+                    " where liquidation_id = (select min(liquidation_id) from"
+                    " marts.fct_liquidations)")
+        con.execute("checkpoint")
+    digest = _digest(copy)
+    summary = validate.validate(copy, tmp_path / "gate")
+    failed = {f"{r.suite}.{r.name}": r for r in summary.critical_failures}
+    assert set(failed) == {"raw_prices.high_at_least_open_close",
+                           "liquidations.fill_price_within_minute_bar"}
+    assert failed["raw_prices.high_at_least_open_close"].observed == 1
+    assert failed["raw_prices.high_at_least_open_close"].examples[0]["symbol"] == "ETH"
+    assert _digest(copy) == digest
+    assert json.loads((tmp_path / "gate" / "summary.json").read_text())["success"] is False
+
+
+def test_cross_venue_divergence_is_a_warning_published_and_recorded(published, tmp_path):
+    target, _ = published
+    bars = pd.read_csv(RAW["price_bars"])
+    glitch = bars.index[(bars.venue == "bybit") & (bars.symbol == "SOL")
+                        & (bars.open_time_ms == 1760101200000)]  # 13:00 UTC
+    assert len(glitch) == 1
+    bars.loc[glitch, "close"] *= 1.3  # a glitch print 30% above the other venues
+    bars.loc[glitch, "high"] = bars.loc[glitch, "close"]
+    bars.to_csv(tmp_path / "raw_price_bars.csv", index=False)
+    report = publish.build_and_publish(
+        raw_paths={**RAW, "price_bars": tmp_path / "raw_price_bars.csv"},
+        target=target, echo=False)
+    assert report.validation.success
+    record = json.loads((target.parent / "validation" / "latest.json").read_text())
+    assert "cross_venue_close_divergence" in record["warnings"]
+    divergence = next(r for r in record["results"]
+                      if r["name"] == "cross_venue_close_divergence")
+    top = divergence["examples"][0]
+    assert (top["symbol"], top["high_venue"]) == ("SOL", "bybit")
+    assert top["bar_opened_at"].startswith("2025-10-10 13:00")
