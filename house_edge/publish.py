@@ -141,8 +141,12 @@ def build_and_publish(raw_paths: dict[str, str | Path] | None = None,
 
     t0 = time.perf_counter()
     gate_dir = build_dir / "validation"
-    summary = validate(build_file, gate_dir, load_settings(root, variables),
-                       docs_dir=gate_dir / "data_docs")
+    try:
+        summary = validate(build_file, gate_dir, load_settings(root, variables),
+                           docs_dir=gate_dir / "data_docs")
+    except duckdb.Error as exc:  # e.g. a table a suite reads is missing from the build
+        raise BuildError(f"the publish gate could not run ({exc}); "
+                         f"the published warehouse was not touched") from exc
     report.seconds["validate"] = time.perf_counter() - t0
     report.validation = summary
     if summary.critical_failures:
