@@ -80,6 +80,11 @@ VENUE_MAX_LEVERAGE = {"binance": 125, "bybit": 100, "okx": 100, "hyperliquid": 4
 VENUE_BASIS = {"binance": 0.0, "bybit": 0.0001, "okx": -0.0001, "hyperliquid": 0.0002}
 VENUE_DEPTH_SHARE = {"binance": 1.0, "bybit": 0.45, "okx": 0.35, "hyperliquid": 0.50}
 HYPE_WEIGHT_BY_VENUE = {"hyperliquid": 3.0}
+# Share of simulated accounts per venue and per cohort (fixed, so that calibrating notionals
+# never changes how many positions are drawn, and the calibration responds smoothly).
+VENUE_ACCOUNT_SHARE = {"binance": 0.43, "bybit": 0.15, "okx": 0.04, "hyperliquid": 0.38}
+MOMENTUM_ACCOUNT_SHARE = 0.10  # shorts opened into the crash, as a share of all accounts
+DIP_BUYER_ACCOUNT_SHARE = 0.02  # longs opened after the trough
 # Venues liquidate on a mark price that discounts trade wicks: the mark's extreme in a minute is
 # close + MARK_WICK_SHARE * (trade extreme - close). Hyperliquid marks on an oracle median of
 # other venues, so it follows wicks least.
@@ -251,7 +256,7 @@ def _draw_positions(rng: np.random.Generator, n: int, total_usd: float, venue: s
     # Cross-margin positions are backed by the whole account: the leverage that sets their
     # liquidation price is the account-level effective one (notional / backing equity).
     # calibrated: how close the book sits to its liquidation prices (moves the peak minute)
-    leverage = np.maximum(1.0, np.round(leverage * lev_mult, 2))
+    leverage = np.clip(np.round(leverage * lev_mult, 2), 1.0, max_lev)
     lo_buf, hi_buf = CROSS_EQUITY_BUFFER[venue]
     leverage = np.where(cross, np.round(np.maximum(1.0, leverage / rng.uniform(lo_buf, hi_buf, n)),
                                         2), leverage)
@@ -361,7 +366,7 @@ def simulate(scale: float = 0.005, seed: int = 20251010, calibration: Calibratio
 
     n_total = cal.positions_at_scale_1 * scale
     for vi, venue in enumerate(VENUES):
-        venue_share = cal.book_usd[venue] / book_total
+        venue_share = VENUE_ACCOUNT_SHARE[venue]
         for si, spec in enumerate(SYMBOLS):
             rng = _venue_symbol_rng(seed, vi, si, 2)
             n = max(int(round(n_total * venue_share * weights[vi, si]
@@ -458,18 +463,25 @@ def simulate(scale: float = 0.005, seed: int = 20251010, calibration: Calibratio
                 delta[vi, si] = d_long - d_short
                 # positions opened this minute at its close
                 price_close = math.exp(c)
-                for cohort_minutes, usd, long_share, lev_w, spread, stream in (
-                        (momentum_minutes, cal.momentum_short_usd, 0.0, short_lev_w, 0.002, 1000),
-                        (dip_minutes, cal.dip_buyer_usd, 1.0, dip_lev_w, 0.002, 3000),
+                for cohort_minutes, usd, accounts, long_share, lev_w, spread, stream in (
+                        (momentum_minutes, cal.momentum_short_usd, MOMENTUM_ACCOUNT_SHARE, 0.0,
+                         short_lev_w, 0.002, 1000),
+                        (dip_minutes, cal.dip_buyer_usd, DIP_BUYER_ACCOUNT_SHARE, 1.0,
+                         dip_lev_w, 0.002, 3000),
                         (afternoon_minutes, cal.afternoon_book_share * book_total,
-                         1.0 - cal.short_share_of_book, LEVERAGE_WEIGHTS, 0.01, 5000)):
+                         cal.afternoon_book_share, 1.0 - cal.short_share_of_book,
+                         LEVERAGE_WEIGHTS, 0.01, 5000)):
                     if t not in cohort_minutes:
                         continue
                     cohort_usd = (usd / len(cohort_minutes) * weights[vi, si]
                                   * cal.book_usd[VENUES[vi]] / book_total)
+                    # counts do not depend on calibrated notionals, so calibration moves sizes
+                    # smoothly instead of redrawing the book each iteration
+                    n_cohort = (n_total * accounts * VENUE_ACCOUNT_SHARE[VENUES[vi]]
+                                * weights[vi, si] / len(cohort_minutes))
                     batch = _draw_positions(
                         _venue_symbol_rng(seed, vi, si, stream + int(t)),
-                        max(int(round(n_total * cohort_usd / book_total)), 1), cohort_usd,
+                        max(int(round(n_cohort)), 1), cohort_usd,
                         VENUES[vi], spec, scale, long_share, price_close, spread, LEVERAGES,
                         lev_w, cal.leverage_multiplier)
                     add_batch(vi, si, batch, int(t), price_close)

@@ -213,9 +213,7 @@ def positions_suite(s: dict) -> list[Check]:
         _quarantine_check("positions", t, "staging.stg_simulator__positions_quarantine", s),
         _row_check("leverage_at_least_1", CRITICAL, "leverage >= 1", t, "leverage < 1",
                    "leverage"),
-        # A warning, not critical: the calibrated simulator scales drawn leverage (125x max) by
-        # leverage_multiplier, so ~0.2% of positions sit a little above the venue cap.
-        _row_check("leverage_at_most_venue_cap", WARNING, f"leverage <= {lev:g}", t,
+        _row_check("leverage_at_most_venue_cap", CRITICAL, f"leverage <= {lev:g}", t,
                    f"leverage > {lev}", "leverage desc"),
         _row_check("maintenance_margin_rate_in_range", CRITICAL,
                    "0 < maintenance_margin_rate < 0.5", t,
