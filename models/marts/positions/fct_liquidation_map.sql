@@ -3,8 +3,8 @@
 -- Buckets are `liquidation_map_bucket_width_rate` of the reference price wide (the last close
 -- before `liquidation_map_as_of` on that venue x symbol) with edges aligned on the reference
 -- price, so no bucket straddles it. Only buckets holding at least one liquidation price appear.
-{%- set as_of = var('liquidation_map_as_of', '2025-10-10 20:50:00') %}
-{%- set bucket_width_rate = var('liquidation_map_bucket_width_rate', 0.005) %}
+{%- set as_of = var('liquidation_map_as_of') %}
+{%- set bucket_width_rate = var('liquidation_map_bucket_width_rate') %}
 with
 
 positions as (
