@@ -81,7 +81,8 @@ def main(argv: list[str] | None = None) -> None:
             f"raw_paths={ {k: str(v) for k, v in paths.items()} !r},"
             f" target={str(out / 'warehouse' / 'house_edge.duckdb')!r}, echo=False,"
             f" extra_vars={extra_vars!r})\n"
-            "import json; print('__ROWS__', json.dumps(rep.row_counts))")
+            "import json; print('__ROWS__', json.dumps(rep.row_counts));"
+            " print('__SECONDS__', json.dumps(rep.seconds))")
 
     steps = []
     if args.compare_staging_views:
@@ -89,6 +90,8 @@ def main(argv: list[str] | None = None) -> None:
         steps.append(("build, staging as views", view_s, view_mib))
     build_s, build_mib, stdout = build({})
     rows = json.loads([ln for ln in stdout.splitlines() if ln.startswith("__ROWS__")][-1][9:])
+    parts = json.loads([ln for ln in stdout.splitlines()
+                        if ln.startswith("__SECONDS__")][-1][12:])
     import duckdb
 
     counts = duckdb.sql(
@@ -106,6 +109,8 @@ def main(argv: list[str] | None = None) -> None:
                        *steps,
                        ("build: dbt build + check + publish", build_s, build_mib)):
         print(f"{name:<34}{s:>9.1f}{m:>10.0f}{s / floor_s:>16.1f}{m / floor_mib:>15.1f}")
+    print("build steps: " + ", ".join(f"{k} {v:.1f} s ({v / build_s:.0%})"
+                                      for k, v in parts.items()))
 
 
 if __name__ == "__main__":
