@@ -1,0 +1,70 @@
+{#-
+    Liquidation notional per venue x symbol x `grain` bucket WITH A SPINE over
+    [window_start, window_end): zeros where nothing was liquidated, so quiet periods are rows,
+    not gaps. Venues and symbols come from the reference seeds, so a venue-symbol without fills
+    is a row of zeros too. Shared by int_liquidation_buckets_minute and _second.
+-#}
+{% macro liquidation_buckets(grain, window_start, window_end) %}
+with
+
+liquidations as (
+    select * from {{ ref('fct_liquidations') }}
+),
+
+exchanges as (
+    select * from {{ ref('exchanges') }}
+),
+
+symbols as (
+    select * from {{ ref('symbols') }}
+),
+
+spine as (
+    {{ time_spine(
+        "cast('" ~ window_start ~ "' as " ~ dbt.type_timestamp() ~ ")",
+        "cast('" ~ window_end ~ "' as " ~ dbt.type_timestamp() ~ ")",
+        grain
+    ) }}
+),
+
+grid as (
+    select
+        exchanges.exchange_id as venue,
+        symbols.symbol,
+        spine.bucket_at
+    from spine
+    cross join exchanges
+    cross join symbols
+),
+
+per_bucket as (
+    select
+        venue,
+        symbol,
+        {{ dbt.date_trunc(grain, "liquidated_at") }} as bucket_at,
+        count(*) as liquidation_count,
+        sum(notional_usd) as notional_usd,
+        sum(case when is_long then notional_usd else 0 end) as long_notional_usd,
+        min(liquidated_at) as first_liquidated_at
+    from liquidations
+    group by 1, 2, 3
+),
+
+final as (
+    select
+        grid.venue,
+        grid.symbol,
+        grid.bucket_at,
+        coalesce(per_bucket.liquidation_count, 0) as liquidation_count,
+        coalesce(per_bucket.notional_usd, 0) as notional_usd,
+        coalesce(per_bucket.long_notional_usd, 0) as long_notional_usd,
+        per_bucket.first_liquidated_at
+    from grid
+    left join per_bucket
+        on grid.venue = per_bucket.venue
+        and grid.symbol = per_bucket.symbol
+        and grid.bucket_at = per_bucket.bucket_at
+)
+
+select * from final
+{% endmacro %}
