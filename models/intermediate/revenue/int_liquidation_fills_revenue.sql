@@ -1,0 +1,146 @@
+-- One row per forced fill x scenario (low / central / high) with what the venue and its insurance
+-- fund or backstop vault earned or paid on it, by the venue's mechanism
+-- (seeds/reference/venue_liquidation_mechanisms.csv) and fee rates (seeds/reference/fee_schedules.csv).
+with
+
+liquidations as (
+    select * from {{ ref('stg_simulator__liquidations') }}
+),
+
+positions as (
+    select * from {{ ref('int_positions_with_liquidation_prices') }}
+),
+
+fee_schedules as (
+    select * from {{ ref('fee_schedules') }}
+),
+
+mechanisms as (
+    select * from {{ ref('venue_liquidation_mechanisms') }}
+),
+
+scenarios as (
+    select * from (values ('low'), ('central'), ('high')) as scenarios (scenario)
+),
+
+-- long form: one rate per venue x fee type x symbol ('*' = every other symbol) x scenario
+fee_rates as (
+    select venue, fee_type, symbol, 'low' as scenario, rate_low as rate from fee_schedules
+    union all
+    select venue, fee_type, symbol, 'central' as scenario, rate_central as rate from fee_schedules
+    union all
+    select venue, fee_type, symbol, 'high' as scenario, rate_high as rate from fee_schedules
+),
+
+surplus_shares as (
+    select venue, 'low' as scenario, surplus_share_low as surplus_share from mechanisms
+    union all
+    select venue, 'central' as scenario, surplus_share_central as surplus_share from mechanisms
+    union all
+    select venue, 'high' as scenario, surplus_share_high as surplus_share from mechanisms
+),
+
+fills as (
+    select
+        liquidations.liquidation_id,
+        liquidations.position_id,
+        liquidations.venue,
+        liquidations.symbol,
+        liquidations.is_long,
+        liquidations.quantity,
+        liquidations.price,
+        liquidations.notional_usd,
+        liquidations.is_shown_in_public_feed,
+        positions.bankruptcy_price,
+        positions.maintenance_margin_rate,
+        {{ margin_left_usd('liquidations.is_long', 'liquidations.quantity',
+                           'liquidations.price', 'positions.bankruptcy_price') }} as margin_left_usd,
+        {{ bankruptcy_payout_usd('liquidations.is_long', 'liquidations.quantity',
+                                 'liquidations.price', 'positions.bankruptcy_price') }} as insurance_payout_usd
+    -- inner join: a fill without its position has no bankruptcy price, so no margin to split;
+    -- fct_liquidations' relationships test already flags such fills.
+    from liquidations
+    inner join positions
+        on liquidations.position_id = positions.position_id
+),
+
+fills_with_terms as (
+    select
+        fills.*,
+        scenarios.scenario,
+        mechanisms.mechanism,
+        -- Hyperliquid: backstop (margin kept by HLP) when the equity left is below the share of
+        -- the fill's maintenance margin; venues without a backstop share apply the surplus share
+        -- to every fill.
+        coalesce(
+            fills.margin_left_usd
+            < mechanisms.backstop_equity_share_of_maintenance_margin
+            * fills.maintenance_margin_rate * fills.notional_usd,
+            true
+        ) as is_surplus_kept,
+        coalesce(taker.rate, 0) as taker_fee_rate,
+        coalesce(clearance_symbol.rate, clearance_default.rate, 0) as clearance_fee_rate,
+        coalesce(surplus_shares.surplus_share, 0) as surplus_share
+    from fills
+    cross join scenarios
+    left join mechanisms
+        on fills.venue = mechanisms.venue
+    left join fee_rates as taker
+        on fills.venue = taker.venue
+        and taker.fee_type = 'taker'
+        and taker.symbol = '*'
+        and scenarios.scenario = taker.scenario
+    left join fee_rates as clearance_symbol
+        on fills.venue = clearance_symbol.venue
+        and clearance_symbol.fee_type = 'liquidation_clearance'
+        and fills.symbol = clearance_symbol.symbol
+        and scenarios.scenario = clearance_symbol.scenario
+    left join fee_rates as clearance_default
+        on fills.venue = clearance_default.venue
+        and clearance_default.fee_type = 'liquidation_clearance'
+        and clearance_default.symbol = '*'
+        and scenarios.scenario = clearance_default.scenario
+    left join surplus_shares
+        on fills.venue = surplus_shares.venue
+        and scenarios.scenario = surplus_shares.scenario
+),
+
+revenue as (
+    select
+        *,
+        taker_fee_rate * notional_usd as liquidation_taker_fee_usd,
+        -- the clearance fee cannot exceed the margin left at the fill
+        least(clearance_fee_rate * notional_usd, margin_left_usd) as clearance_fee_usd
+    from fills_with_terms
+),
+
+final as (
+    select
+        liquidation_id,
+        scenario,
+        position_id,
+        venue,
+        symbol,
+        mechanism,
+        is_long,
+        quantity,
+        price,
+        notional_usd,
+        is_shown_in_public_feed,
+        bankruptcy_price,
+        margin_left_usd,
+        is_surplus_kept,
+        taker_fee_rate,
+        clearance_fee_rate,
+        surplus_share,
+        liquidation_taker_fee_usd,
+        clearance_fee_usd,
+        case when is_surplus_kept
+            then surplus_share * (margin_left_usd - clearance_fee_usd)
+            else 0
+        end as insurance_surplus_usd,
+        insurance_payout_usd
+    from revenue
+)
+
+select * from final
