@@ -1,0 +1,70 @@
+-- Reconciliation of the modelled revenue with what was published: per venue, the modelled
+-- narrow scope (the insurance fund's or backstop vault's net flow: clearance fee + surplus +
+-- payouts) against the published insurance-fund change (Binance) or vault profit (Hyperliquid's
+-- HLP), and the simulated / estimated liquidated notional against CoinGlass' 24h totals.
+-- A gap here is a finding about the simulated sample or the mechanism assumptions, not an error.
+with
+
+fee_revenue as (
+    select * from {{ ref('fct_exchange_fee_revenue') }}
+),
+
+fund_movements as (
+    select * from {{ ref('insurance_fund_movements') }}
+),
+
+aggregates as (
+    select * from {{ ref('published_aggregates') }}
+),
+
+narrow as (
+    select
+        venue,
+        basis,
+        sum(case when scenario = 'low' then revenue_usd end) as narrow_low_usd,
+        sum(case when scenario = 'central' then revenue_usd end) as narrow_central_usd,
+        sum(case when scenario = 'high' then revenue_usd end) as narrow_high_usd,
+        max(case when scenario = 'central' then liquidated_notional_usd end) as liquidated_notional_central_usd
+    from fee_revenue
+    where scope = 'narrow'
+    group by 1, 2
+),
+
+published_flow as (
+    select venue, change_low_usd as low_usd, change_central_usd as central_usd,
+        change_high_usd as high_usd, 'insurance fund change' as published_metric
+    from fund_movements
+    union all
+    select venue, value_low_usd, value_central_usd, value_high_usd, 'vault earnings (HLP)'
+    from aggregates
+    where metric = 'venue_earnings_usd'
+),
+
+published_liquidations as (
+    select venue, value_central_usd as published_liquidations_usd
+    from aggregates
+    where metric = 'liquidations_usd' and venue <> '*' and symbol = '*'
+),
+
+final as (
+    select
+        narrow.venue,
+        narrow.basis,
+        narrow.liquidated_notional_central_usd / 1e9 as liquidated_notional_central_busd,
+        published_liquidations.published_liquidations_usd / 1e9 as published_liquidations_busd,
+        narrow.narrow_low_usd / 1e6 as modelled_narrow_low_musd,
+        narrow.narrow_central_usd / 1e6 as modelled_narrow_central_musd,
+        narrow.narrow_high_usd / 1e6 as modelled_narrow_high_musd,
+        published_flow.published_metric,
+        published_flow.low_usd / 1e6 as published_low_musd,
+        published_flow.central_usd / 1e6 as published_central_musd,
+        published_flow.high_usd / 1e6 as published_high_musd
+    from narrow
+    left join published_liquidations
+        on narrow.venue = published_liquidations.venue
+    left join published_flow
+        on narrow.venue = published_flow.venue
+)
+
+select * from final
+order by venue, basis
