@@ -88,7 +88,9 @@ def raw_vars(raw_paths: dict[str, str | Path] | None) -> dict[str, str]:
 
 def run_dbt(args: list[str], root: Path, db_path: Path, variables: dict[str, str],
             echo: bool = True) -> None:
-    """Run one dbt command in its own process against db_path."""
+    """Run one dbt command in its own process against db_path (raw CSVs pre-flighted first)."""
+    from house_edge.raw_files import check_raw_files  # imports BuildError from here
+    check_raw_files(root, variables)
     cmd = [dbt_executable(), *args, "--project-dir", str(root), "--profiles-dir", str(root)]
     if variables:
         cmd += ["--vars", json.dumps(variables)]

@@ -10,6 +10,16 @@
     by the full row (file order is not stable across globs and Parquet row groups).
 
     `source_relation` is passed in by the staging model so that `source()` is only called there.
+
+    Timestamps must be epoch MILLISECONDS. A value outside [1e11, 1e14) ms (1973-03-03 to
+    5138-11-16) is taken to be in another unit -- seconds (~1.76e9 for Oct 2025), microseconds
+    (~1.76e15) or nanoseconds (~1.76e18) -- and the row is quarantined with `timestamp_unit`
+    rather than rescaled: guessing the unit would silently move an event by a factor of 1000.
+    The timestamp helper column is only computed inside that range (epoch_ms() of a nanosecond
+    value overflows DuckDB's timestamp and would fail the whole build).
+    Prices above var('max_plausible_price_usd', 1e7) USD (no listed asset is near it; BTC
+    ~125k) are quarantined as `implausible_price`: e.g. a price written in another unit or a
+    producer's overflow.
 -#}
 
 {% macro simulator_price_bars_checked(source_relation) -%}
@@ -32,7 +42,7 @@ normalised as (
         source.*,
         lower(trim(source.venue)) as venue_normalised,
         upper(trim(source.symbol)) as symbol_normalised,
-        {{ epoch_ms_to_timestamp('source.open_time_ms') }} as bar_opened_at
+        {{ simulator_epoch_ms_to_timestamp('source.open_time_ms') }} as bar_opened_at
     from source
 ),
 
@@ -47,12 +57,14 @@ row_checked as (
                 or normalised.high is null
                 or normalised.low is null
                 or normalised.close is null then 'null_price'
+            when not {{ simulator_is_epoch_ms('normalised.open_time_ms') }} then 'timestamp_unit'
             when exchanges.exchange_id is null then 'unknown_venue'
             when symbols.symbol is null then 'unknown_symbol'
             when not ({{ is_finite('normalised.open') }} and {{ is_finite('normalised.high') }}
                 and {{ is_finite('normalised.low') }} and {{ is_finite('normalised.close') }}) then 'non_finite_price'
             when not (normalised.open > 0 and normalised.high > 0
                 and normalised.low > 0 and normalised.close > 0) then 'non_positive_price'
+            when normalised.high > {{ simulator_max_price() }} then 'implausible_price'
             when normalised.high < normalised.low then 'high_below_low'
             when normalised.volume_base < 0
                 or normalised.volume_usd < 0
@@ -112,7 +124,7 @@ normalised as (
         upper(trim(source.symbol)) as symbol_normalised,
         lower(trim(source.side)) as side_normalised,
         lower(trim(source.margin_mode)) as margin_mode_normalised,
-        {{ epoch_ms_to_timestamp('source.opened_at_ms') }} as opened_at
+        {{ simulator_epoch_ms_to_timestamp('source.opened_at_ms') }} as opened_at
     from source
 ),
 
@@ -132,12 +144,14 @@ row_checked as (
                 or normalised.maintenance_margin_rate is null
                 or normalised.maintenance_amount_usd is null
                 or normalised.opened_at_ms is null then 'null_required_value'
+            when not {{ simulator_is_epoch_ms('normalised.opened_at_ms') }} then 'timestamp_unit'
             when exchanges.exchange_id is null then 'unknown_venue'
             when symbols.symbol is null then 'unknown_symbol'
             when normalised.side_normalised not in ('long', 'short') then 'invalid_side'
             when normalised.margin_mode_normalised not in ('isolated', 'cross') then 'invalid_margin_mode'
             when not {{ is_finite('normalised.entry_price') }} then 'non_finite_price'
             when not normalised.entry_price > 0 then 'non_positive_price'
+            when normalised.entry_price > {{ simulator_max_price() }} then 'implausible_price'
             when not {{ is_finite('normalised.quantity') }} then 'non_finite_quantity'
             when not normalised.quantity > 0 then 'non_positive_quantity'
             when not {{ is_positive_finite('normalised.leverage') }} then 'invalid_leverage'
@@ -199,7 +213,7 @@ normalised as (
         lower(trim(source.venue)) as venue_normalised,
         upper(trim(source.symbol)) as symbol_normalised,
         lower(trim(source.side)) as side_normalised,
-        {{ epoch_ms_to_timestamp('source.liquidated_at_ms') }} as liquidated_at
+        {{ simulator_epoch_ms_to_timestamp('source.liquidated_at_ms') }} as liquidated_at
     from source
 ),
 
@@ -216,11 +230,13 @@ row_checked as (
                 or normalised.price is null
                 or normalised.liquidated_at_ms is null
                 or normalised.is_shown_in_public_feed is null then 'null_required_value'
+            when not {{ simulator_is_epoch_ms('normalised.liquidated_at_ms') }} then 'timestamp_unit'
             when exchanges.exchange_id is null then 'unknown_venue'
             when symbols.symbol is null then 'unknown_symbol'
             when normalised.side_normalised not in ('long', 'short') then 'invalid_side'
             when not {{ is_finite('normalised.price') }} then 'non_finite_price'
             when not normalised.price > 0 then 'non_positive_price'
+            when normalised.price > {{ simulator_max_price() }} then 'implausible_price'
             when not {{ is_finite('normalised.quantity') }} then 'non_finite_quantity'
             when not normalised.quantity > 0 then 'non_positive_quantity'
             when normalised.liquidated_at < cast('{{ var("event_window_start") }}' as {{ dbt.type_timestamp() }})
@@ -257,4 +273,18 @@ checked as (
 )
 
 select * from checked
+{%- endmacro %}
+
+
+{#- Epoch-milliseconds plausibility shared by the three checks above (see the header comment). -#}
+{% macro simulator_is_epoch_ms(column) -%}
+    ({{ column }} >= 100000000000 and {{ column }} < 100000000000000)
+{%- endmacro %}
+
+{% macro simulator_epoch_ms_to_timestamp(column) -%}
+    case when {{ simulator_is_epoch_ms(column) }} then {{ epoch_ms_to_timestamp(column) }} end
+{%- endmacro %}
+
+{% macro simulator_max_price() -%}
+    cast({{ var('max_plausible_price_usd', 10000000) }} as {{ type_double() }})
 {%- endmacro %}
