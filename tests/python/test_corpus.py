@@ -152,3 +152,40 @@ def test_corpus_covers_at_least_twenty_kinds():
     files = {p.name for p in ERRORS.glob("*.csv")} | {p.name for p in QUARANTINE_LIQ.glob("*.csv")}
     listed = {c[0] for c in ERROR_CASES} | {c[0] for c in QUARANTINE_CASES} | {EMPTY_ID_CASE[0]}
     assert files == listed  # no fixture without an asserted outcome
+
+
+# (table, file, rows loaded, {reason: rows quarantined}): the same checks on the other sources
+OTHER_SOURCE_CASES = [
+    ("positions", "unit_magnitude_side.csv", 2,
+     {"timestamp_unit": 1, "implausible_price": 1, "invalid_side": 1}),
+    ("price_bars", "unit_magnitude.csv", 2, {"timestamp_unit": 1, "implausible_price": 1}),
+]
+
+
+@pytest.fixture(scope="module")
+def other_sources_build(tmp_path_factory):
+    db = tmp_path_factory.mktemp("corpus_other") / "house_edge.duckdb"
+    select = [f"+stg_simulator__{t}{q}" for t, *_ in OTHER_SOURCE_CASES for q in ("", "_quarantine")]
+    publish.run_dbt(["build", "--select", *select,
+                     "--resource-type", "seed", "--resource-type", "model",
+                     "--resource-type", "test", "--exclude", "test_type:unit",
+                     "--indirect-selection", "cautious"],
+                    publish.project_root(), db,
+                    publish.raw_vars({t: CORPUS / "quarantine" / t / f
+                                      for t, f, *_ in OTHER_SOURCE_CASES}), echo=False)
+    con = duckdb.connect(str(db), read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.mark.parametrize("table,name,loaded,reasons", OTHER_SOURCE_CASES,
+                         ids=[c[0] for c in OTHER_SOURCE_CASES])
+def test_other_sources_quarantine_unit_and_magnitude(other_sources_build, table, name, loaded,
+                                                     reasons):
+    got_loaded = other_sources_build.execute(
+        f"select count(*) from staging.stg_simulator__{table}").fetchone()[0]
+    got_reasons = dict(other_sources_build.execute(
+        f"select quarantine_reason, count(*) from staging.stg_simulator__{table}_quarantine"
+        " group by 1").fetchall())
+    assert (got_loaded, got_reasons) == (loaded, reasons)
+    assert got_loaded + sum(got_reasons.values()) == _data_rows(CORPUS / "quarantine" / table / name)
