@@ -42,10 +42,29 @@ select
 """
 
 
+# Relief over liquidation revenue for each venue that announced relief it funds itself
+# (marts.fct_relief_to_revenue; scenarios pair low relief cost with high revenue and back).
+RELIEF_SQL = """
+select
+    venue,
+    basis,
+    scope,
+    scenario,
+    sum(economic_cost_usd) / nullif(max(revenue_usd), 0) as ratio,
+    max(revenue_usd) as revenue_usd,
+    sum(economic_cost_usd) as economic_cost_usd
+from marts.fct_relief_to_revenue
+where is_exchange_funded
+group by 1, 2, 3, 4
+order by 1, 2, case scope when 'narrow' then 1 when 'medium' then 2 else 3 end
+"""
+
+
 @dataclass
 class Headline:
     venues: list[dict]
     market: dict
+    relief: list[dict] | None = None
 
     def render(self) -> str:
         bn = 1e9
@@ -75,7 +94,27 @@ class Headline:
             "public feed = what the venues' public liquidation streams show (Binance: the latest "
             "fill per symbol per second); published = CoinGlass 24 h (reference.exchanges.source)",
         ]
+        lines += self._render_relief()
         return "\n".join(lines)
+
+    def _render_relief(self) -> list[str]:
+        if not self.relief:
+            return []
+        table: dict[tuple, dict[str, dict]] = {}
+        for r in self.relief:
+            table.setdefault((r["venue"], r["basis"], r["scope"]), {})[r["scenario"]] = r
+        out = ["", "relief / liquidation revenue (economic cost of exchange-funded relief; "
+                   "low - central - high; marts.fct_relief_to_revenue):"]
+        for (venue, basis, scope), by in table.items():
+            def fmt(key: str, by=by) -> str:
+                ratio = by.get(key, {}).get("ratio")
+                return "n/a" if ratio is None else f"{ratio:.1f}x"
+            revenue = by.get("central", {}).get("revenue_usd")
+            revenue_text = "n/a" if revenue is None else f"${revenue / 1e6:,.1f} M"
+            out.append(f"  {venue:<11} {basis:<28} {scope:<7} {fmt('low'):>7} - "
+                       f"{fmt('central'):>7} - {fmt('high'):>7}   (central revenue "
+                       f"{revenue_text})")
+        return out
 
 
 def read_headline(path: Path) -> Headline:
@@ -86,4 +125,11 @@ def read_headline(path: Path) -> Headline:
         cur = con.execute(MARKET_SQL)
         cols = [d[0] for d in cur.description]
         market = dict(zip(cols, cur.fetchone(), strict=True))
-    return Headline(venues=venues, market=market)
+        try:
+            cur = con.execute(RELIEF_SQL)
+        except duckdb.CatalogException:  # a warehouse built without the revenue marts
+            relief = None
+        else:
+            cols = [d[0] for d in cur.description]
+            relief = [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+    return Headline(venues=venues, market=market, relief=relief)
