@@ -104,8 +104,11 @@ class Headline:
         for r in self.relief:
             table.setdefault((r["venue"], r["basis"], r["scope"]), {})[r["scenario"]] = r
         out = ["", "relief / liquidation revenue (economic cost of exchange-funded relief; "
-                   "low - central - high; marts.fct_relief_to_revenue):"]
+                   "low - central - high; marts.fct_relief_to_revenue; venues without "
+                   "modelled revenue omitted):"]
         for (venue, basis, scope), by in table.items():
+            if all(r.get("ratio") is None for r in by.values()):
+                continue  # no revenue of that venue in the warehouse (e.g. dYdX, Lighter)
             def fmt(key: str, by=by) -> str:
                 ratio = by.get(key, {}).get("ratio")
                 return "n/a" if ratio is None else f"{ratio:.1f}x"

@@ -140,7 +140,8 @@ def check_csv(path: Path, columns: list[tuple[str, str]]) -> None:
                     problems.append(f"line 1, column '{name}' ({i + 1} of {len(header)}): "
                                     f"unexpected column, not in the contract")
             if not problems:
-                first = next(i for i, (a, b) in enumerate(zip(header, names)) if a != b)
+                pairs = enumerate(zip(header, names, strict=False))
+                first = next(i for i, (a, b) in pairs if a != b)
                 problems.append(f"line 1, column '{header[first]}' ({first + 1} of "
                                 f"{len(names)}): columns out of order, expected "
                                 f"'{names[first]}' here (columns are read by position)")
@@ -169,7 +170,7 @@ def check_csv(path: Path, columns: list[tuple[str, str]]) -> None:
                 problems.append(f"line {number}, {where}: {len(fields)} fields, expected "
                                 f"{len(names)}{hint}")
             else:
-                for i, (value, (name, data_type)) in enumerate(zip(fields, columns)):
+                for i, (value, (name, data_type)) in enumerate(zip(fields, columns, strict=True)):
                     why = _type_problem(value, data_type)
                     if why:
                         hint = " (the last line is cut short: truncated file?)" if truncated \

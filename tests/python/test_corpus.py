@@ -165,7 +165,8 @@ OTHER_SOURCE_CASES = [
 @pytest.fixture(scope="module")
 def other_sources_build(tmp_path_factory):
     db = tmp_path_factory.mktemp("corpus_other") / "house_edge.duckdb"
-    select = [f"+stg_simulator__{t}{q}" for t, *_ in OTHER_SOURCE_CASES for q in ("", "_quarantine")]
+    select = [f"+stg_simulator__{t}{q}" for t, *_ in OTHER_SOURCE_CASES
+              for q in ("", "_quarantine")]
     publish.run_dbt(["build", "--select", *select,
                      "--resource-type", "seed", "--resource-type", "model",
                      "--resource-type", "test", "--exclude", "test_type:unit",
@@ -188,4 +189,5 @@ def test_other_sources_quarantine_unit_and_magnitude(other_sources_build, table,
         f"select quarantine_reason, count(*) from staging.stg_simulator__{table}_quarantine"
         " group by 1").fetchall())
     assert (got_loaded, got_reasons) == (loaded, reasons)
-    assert got_loaded + sum(got_reasons.values()) == _data_rows(CORPUS / "quarantine" / table / name)
+    rows_in = _data_rows(CORPUS / "quarantine" / table / name)
+    assert got_loaded + sum(got_reasons.values()) == rows_in
