@@ -47,7 +47,9 @@ def contract(root: Path) -> dict[str, list[tuple[str, str]]]:
     out = {}
     for source in spec["sources"]:
         for table in source["tables"]:
-            out[table["name"]] = [(c["name"], c["data_type"].lower()) for c in table["columns"]]
+            # columns the reader adds (e.g. DuckDB's `filename`) are not in the file
+            out[table["name"]] = [(c["name"], c["data_type"].lower()) for c in table["columns"]
+                                  if not (c.get("meta") or {}).get("added_by_reader")]
     return out
 
 

@@ -32,6 +32,9 @@ def test_bad_rows_land_in_quarantine_with_their_reason_and_counts_add_up(tmp_pat
         reasons = dict(con.execute(
             "select quarantine_reason, count(*) from"
             " staging.stg_simulator__liquidations_quarantine group by 1").fetchall())
+        files = con.execute("select distinct source_file from"
+                            " staging.stg_simulator__liquidations_quarantine").fetchall()
     assert reasons == {"non_positive_price": 1, "unknown_venue": 1, "invalid_side": 1,
                        "outside_event_window": 1, "duplicate_key": 1}
     assert loaded + sum(reasons.values()) == n_in + 1
+    assert files == [(str(path),)]  # each rejected row says which file it came from

@@ -16,6 +16,7 @@ final as (
         price,
         liquidated_at_ms,
         is_shown_in_public_feed,
+        filename as source_file,
         quarantine_reason
     from checked
     where quarantine_reason is not null

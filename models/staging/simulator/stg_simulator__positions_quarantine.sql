@@ -19,6 +19,7 @@ final as (
         maintenance_margin_rate,
         maintenance_amount_usd,
         opened_at_ms,
+        filename as source_file,
         quarantine_reason
     from checked
     where quarantine_reason is not null

@@ -17,6 +17,7 @@ final as (
         volume_base,
         volume_usd,
         trade_count,
+        filename as source_file,
         quarantine_reason
     from checked
     where quarantine_reason is not null
