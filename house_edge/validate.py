@@ -18,8 +18,9 @@ Measured on the scale-1 bench build (2,052,589 liquidations, 3.2M positions; 2 c
     busy machine; even halved, over the 25% budget by itself).
 At the default sample the same fixed cost is 5.9 s against a 22.6 s ``dbt build``.
 
-Each suite is one function returning its checks; add a suite for a later mart (waves, revenue)
-by writing one more ``*_suite`` function and listing it in ``SUITES``. Each check is tagged
+Each suite is one function returning its checks; add a suite for a later mart
+by writing one more ``*_suite`` function and listing it in ``SUITES`` (as ``waves``,
+``revenue`` and ``positions_marts`` do). Each check is tagged
 ``critical`` (blocks publishing) or ``warning`` (published, printed and recorded), both as the
 GX expectation's ``severity`` and in its ``meta``.
 
@@ -273,12 +274,88 @@ def marts_suite(s: dict) -> list[Check]:
     ]
 
 
-# One function per suite; a later mart (waves, revenue) adds one entry.
+def waves_suite(s: dict) -> list[Check]:
+    t = "marts.fct_cascade_waves"
+    return [
+        Check("waves_do_not_overlap", CRITICAL,
+              "waves of the same scope (market or a venue) do not overlap: each starts at or "
+              "after the previous one's (exclusive) ended_at",
+              f"select * from (select scope, lag(wave_id) over w as previous_wave_id, "
+              f"lag(ended_at) over w as previous_ended_at, wave_id, started_at, ended_at "
+              f"from {t} window w as (partition by scope order by started_at, ended_at)) "
+              f"where started_at < previous_ended_at order by scope, started_at"),
+        _row_check("wave_notional_non_negative", CRITICAL, "notional_usd >= 0", t,
+                   "notional_usd < 0", "notional_usd"),
+        _row_check("wave_long_share_in_unit_interval", CRITICAL, "long_share in [0, 1]", t,
+                   "not (long_share between 0 and 1)"),
+        Check("market_wave_notional_at_most_total", CRITICAL,
+              "every market-wide wave's notional_usd <= the total liquidated notional of "
+              "marts.fct_liquidations",
+              f"select w.wave_id, w.notional_usd, l.total_notional_usd from {t} as w "
+              f"cross join (select sum(notional_usd) as total_notional_usd "
+              f"from marts.fct_liquidations) as l where w.scope = 'market' "
+              f"and coalesce(w.notional_usd > l.total_notional_usd "
+              f"* (1 + 1e-9), true) order by w.notional_usd desc"),
+    ]
+
+
+def revenue_suite(s: dict) -> list[Check]:
+    fee, relief = "marts.fct_exchange_fee_revenue", "marts.fct_relief_to_revenue"
+    nested = [("narrow", "medium"), ("medium", "broad")]
+    return [
+        _row_check("relief_ratios_non_negative", CRITICAL,
+                   "relief_to_revenue_ratio and face_value_to_revenue_ratio >= 0 where not null",
+                   relief, "coalesce(relief_to_revenue_ratio < 0, false) "
+                   "or coalesce(face_value_to_revenue_ratio < 0, false)"),
+        _row_check("economic_cost_at_most_face_value", CRITICAL,
+                   "a relief program's economic_cost_usd <= its face_value_usd (where both "
+                   "are published)", relief,
+                   "coalesce(economic_cost_usd > face_value_usd * (1 + 1e-9), false)"),
+        Check("every_venue_has_fee_revenue", CRITICAL,
+              f"every venue of marts.dim_exchanges has rows in {fee}",
+              f"select d.exchange_id from marts.dim_exchanges as d where not exists "
+              f"(select 1 from {fee} as f where f.venue = d.exchange_id)"),
+        *[Check(f"{inner}_components_within_{outer}", CRITICAL,
+                f"scopes are cumulative: for each venue x basis x scenario, every {inner} "
+                f"component is also a {outer} component",
+                f"select i.venue, i.basis, i.scenario, i.component from {fee} as i "
+                f"where i.scope = '{inner}' and not exists (select 1 from {fee} as o "
+                f"where o.scope = '{outer}' and o.venue = i.venue and o.basis = i.basis "
+                f"and o.scenario = i.scenario and o.component = i.component)")
+          for inner, outer in nested],
+        Check("relief_revenue_equals_scope_total", CRITICAL,
+              f"{relief}.revenue_usd equals the sum of the venue's {fee} components for its "
+              f"basis x scope x revenue_scenario (as the dbt test "
+              f"assert_revenue_components_sum_to_scope_totals)",
+              f"select r.venue, r.basis, r.scope, r.revenue_scenario, r.revenue_usd, "
+              f"t.total_usd from (select distinct venue, basis, scope, revenue_scenario, "
+              f"revenue_usd from {relief} where revenue_usd is not null) as r "
+              f"left join (select venue, basis, scope, scenario, sum(revenue_usd) as total_usd "
+              f"from {fee} group by all) as t on t.venue = r.venue and t.basis = r.basis "
+              f"and t.scope = r.scope and t.scenario = r.revenue_scenario "
+              f"where t.total_usd is null or abs(r.revenue_usd - t.total_usd) "
+              f"> 1e-6 * greatest(abs(t.total_usd), 1)"),
+    ]
+
+
+def positions_marts_suite(s: dict) -> list[Check]:
+    return [
+        _row_check("prediction_rates_in_unit_interval", CRITICAL,
+                   "precision_rate and recall_rate in [0, 1]",
+                   "marts.fct_liquidation_prediction_scores",
+                   "not (precision_rate between 0 and 1 and recall_rate between 0 and 1)"),
+    ]
+
+
+# One function per suite; a later mart adds one entry.
 SUITES: dict[str, Callable[[dict], list[Check]]] = {
     "raw_prices": price_bars_suite,
     "positions": positions_suite,
     "liquidations": liquidations_suite,
     "marts": marts_suite,
+    "waves": waves_suite,
+    "revenue": revenue_suite,
+    "positions_marts": positions_marts_suite,
 }
 
 

@@ -127,3 +127,30 @@ def test_cross_venue_divergence_is_a_warning_published_and_recorded(published, t
     top = divergence["examples"][0]
     assert (top["symbol"], top["high_venue"]) == ("SOL", "bybit")
     assert top["bar_opened_at"].startswith("2025-10-10 13:00")
+
+
+def test_overlapping_waves_fail_the_gate_naming_the_waves_check(published, tmp_path):
+    """A wave shifted to start inside the previous wave of its scope is refused by the waves
+    suite, and only by it."""
+    target, _ = published
+    copy = tmp_path / "house_edge.duckdb"
+    shutil.copy(target, copy)
+    with duckdb.connect(str(copy)) as con:
+        previous, shifted, scope = con.execute(
+            "select previous_wave_id, wave_id, scope from (select scope, wave_id, lag(wave_id)"
+            " over (partition by scope order by started_at) as previous_wave_id"
+            " from marts.fct_cascade_waves) where previous_wave_id is not null"
+            " order by scope, wave_id limit 1").fetchone()
+        con.execute("update marts.fct_cascade_waves set started_at = (select started_at"
+                    " + interval 30 second from marts.fct_cascade_waves where wave_id = ?)"
+                    " where wave_id = ?", [previous, shifted])
+        con.execute("checkpoint")
+    summary = validate.validate(copy, tmp_path / "gate")
+    failed = {f"{r.suite}.{r.name}": r for r in summary.critical_failures}
+    assert set(failed) == {"waves.waves_do_not_overlap"}
+    overlap = failed["waves.waves_do_not_overlap"]
+    assert overlap.observed == 1
+    assert (overlap.examples[0]["scope"], overlap.examples[0]["previous_wave_id"],
+            overlap.examples[0]["wave_id"]) == (scope, previous, shifted)
+    assert "waves.waves_do_not_overlap" in validate.describe(overlap)
+    assert not summary.success
