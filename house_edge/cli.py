@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 
 from house_edge import publish
+from house_edge.simulator import RAW_FILES
 
 DEFAULT_SAMPLE_DIR = Path("seeds/sample")
 DEFAULT_SCALE = 0.005
@@ -96,8 +97,7 @@ def build(raw_dir: str | None, quiet: bool) -> None:
     raw_paths = None
     if raw_dir:
         raw_paths = {}
-        for key, stem in (("price_bars", "raw_price_bars"), ("positions", "raw_positions"),
-                          ("liquidations", "raw_liquidations")):
+        for key, stem in RAW_FILES.items():
             found = sorted(Path(raw_dir).glob(f"{stem}.*"))
             found = [p for p in found if p.suffix in (".csv", ".parquet")]
             if not found:
@@ -105,8 +105,7 @@ def build(raw_dir: str | None, quiet: bool) -> None:
             raw_paths[key] = found[0]
     else:
         root = publish.project_root()
-        raw_paths = {k: root / DEFAULT_SAMPLE_DIR / f"raw_{k}.csv"
-                     for k in ("price_bars", "positions", "liquidations")}
+        raw_paths = {k: root / DEFAULT_SAMPLE_DIR / f"{stem}.csv" for k, stem in RAW_FILES.items()}
     try:
         report = publish.build_and_publish(raw_paths=raw_paths, echo=not quiet)
     except publish.BuildError as exc:

@@ -201,8 +201,7 @@ def exogenous_bars(spec: SymbolSpec, alpha: float, rng: np.random.Generator) -> 
     for lo, hi, path in ((0, ANCHOR_START_MINUTE, closes), (ANCHOR_START_MINUTE + n_anchor,
                                                              MINUTES, tail)):
         n = hi - lo
-        c = path[1 : n + 1] if lo == 0 else path[1 : n + 1]
-        o = path[:n]
+        o, c = path[:n], path[1 : n + 1]
         wick = np.abs(rng.normal(0.0, 0.0004, (n, 2)))
         bars[lo:hi, 0] = o
         bars[lo:hi, 3] = c

@@ -11,14 +11,7 @@ liquidations as (
 ),
 
 liquidations_per_symbol as (
-    select
-        symbol,
-        count(*) as liquidation_count,
-        sum(notional_usd) as liquidated_notional_usd,
-        sum(case when is_shown_in_public_feed then notional_usd else 0 end) as public_feed_notional_usd,
-        sum(case when is_long then notional_usd else 0 end) as long_notional_usd
-    from liquidations
-    group by 1
+    {{ liquidation_totals_by('liquidations', 'symbol', 'symbol') }}
 ),
 
 final as (
@@ -27,13 +20,7 @@ final as (
         symbols.asset_name,
         symbols.published_liquidations_usd,
         symbols.source as published_liquidations_source,
-        coalesce(liquidations_per_symbol.liquidation_count, 0) as liquidation_count,
-        coalesce(liquidations_per_symbol.liquidated_notional_usd, 0) as liquidated_notional_usd,
-        coalesce(liquidations_per_symbol.public_feed_notional_usd, 0) as public_feed_notional_usd,
-        liquidations_per_symbol.public_feed_notional_usd
-            / nullif(liquidations_per_symbol.liquidated_notional_usd, 0) as public_feed_coverage_rate,
-        liquidations_per_symbol.long_notional_usd
-            / nullif(liquidations_per_symbol.liquidated_notional_usd, 0) as long_share
+        {{ liquidation_total_columns('liquidations_per_symbol') }}
     from symbols
     left join liquidations_per_symbol
         on symbols.symbol = liquidations_per_symbol.symbol
