@@ -37,7 +37,9 @@ COMPONENT_ORDER = (
     "excess_volume_fee",
     "insurance_payout",
 )
-BASIS_LABELS = {"simulated_full_record": "full record", "published_scaled": "published"}
+BASES = ("simulated_full_record", "published_scaled", "published_fund_flow")
+BASIS_LABELS = {"simulated_full_record": "full record", "published_scaled": "published",
+                "published_fund_flow": "published fund flow"}
 VENUE_COLORS = {
     "hyperliquid": "#2ca58d",
     "bybit": "#f2a900",
@@ -271,8 +273,10 @@ def relief_against_revenue_figure(data: dict[str, pd.DataFrame], venue: str) -> 
                  "array": [(cost["high"] - cost["central"]) / 1e6],
                  "arrayminus": [(cost["central"] - cost["low"]) / 1e6]},
     ), row=1, col=1)
-    for basis in ("simulated_full_record", "published_scaled"):
+    for basis in BASES:
         sub = table[table["basis"] == basis]
+        if sub["ratio"].isna().all():
+            continue  # no positive revenue on this basis (e.g. a net fund outflow): no ratio
         labels, central, lo, hi = [], [], [], []
         for scope in SCOPES:
             # revenue_usd carries the ratio's revenue scenario: low ratio = high revenue.
@@ -341,7 +345,7 @@ def liquidation_map_figure(data: dict[str, pd.DataFrame], symbol: str) -> go.Fig
 
 def _ratio_rows_html(table: pd.DataFrame) -> str:
     rows = []
-    for basis in ("simulated_full_record", "published_scaled"):
+    for basis in BASES:
         for scope in SCOPES:
             by = table[(table["basis"] == basis) & (table["scope"] == scope)].set_index("scenario")
             if by.empty:
