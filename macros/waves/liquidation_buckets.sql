@@ -52,8 +52,8 @@ per_bucket as (
         symbol,
         {{ dbt.date_trunc(grain, "liquidated_at") }} as bucket_at,
         count(*) as liquidation_count,
-        sum(notional_usd) as notional_usd,
-        sum(case when is_long then notional_usd else 0 end) as long_notional_usd,
+        {{ ordered_sum('notional_usd', 'liquidation_id') }} as notional_usd,
+        {{ ordered_sum('case when is_long then notional_usd else 0 end', 'liquidation_id') }} as long_notional_usd,
         min(liquidated_at) as first_liquidated_at
     from liquidations
     group by 1, 2, 3

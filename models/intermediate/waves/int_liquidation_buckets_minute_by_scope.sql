@@ -22,8 +22,8 @@ market as (
         'market' as scope,
         bucket_at,
         sum(liquidation_count) as liquidation_count,
-        sum(notional_usd) as notional_usd,
-        sum(long_notional_usd) as long_notional_usd,
+        {{ ordered_sum('notional_usd', 'venue, symbol') }} as notional_usd,
+        {{ ordered_sum('long_notional_usd', 'venue, symbol') }} as long_notional_usd,
         min(first_liquidated_at) as first_liquidated_at
     from buckets
     group by 1, 2
@@ -34,8 +34,8 @@ per_venue as (
         venue as scope,
         bucket_at,
         sum(liquidation_count) as liquidation_count,
-        sum(notional_usd) as notional_usd,
-        sum(long_notional_usd) as long_notional_usd,
+        {{ ordered_sum('notional_usd', 'venue, symbol') }} as notional_usd,
+        {{ ordered_sum('long_notional_usd', 'venue, symbol') }} as long_notional_usd,
         min(first_liquidated_at) as first_liquidated_at
     from buckets
     group by 1, 2
