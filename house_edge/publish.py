@@ -201,4 +201,4 @@ def publish_built_file(build_file: Path, target: Path, summary: ValidationSummar
         shutil.copyfile(build_file, staged)
         os.replace(staged, target)  # one rename: readers see the old or the new file
     else:
-        os.replace(build_file, target)  # one rename: readers see the old or the new file, never half
+        os.replace(build_file, target)  # one rename: readers see the old or the new, never half

@@ -4,8 +4,8 @@ The committed sample's raw liquidations are split by hour into files. One wareho
 from scratch on the final set of files; another by a sequence of incremental runs: the hours up
 to the waterfall, then the later hours with a late fill appended (within the lookback) to a file
 already loaded and a new file holding a fill from hours earlier and a row that must be
-quarantined, then the same window again. Every incremental table (and the clean/quarantine views over staging) must then be equal,
-EXCEPT ALL both ways, ignoring only the `loaded_at` bookkeeping column.
+quarantined, then the same window again. Every incremental table (and the clean/quarantine views
+over staging) must then be equal, EXCEPT ALL both ways, ignoring only the `loaded_at` column.
 """
 
 from __future__ import annotations
