@@ -157,7 +157,10 @@ def run_job(raw_paths: dict[str, str | Path] | None = None, target: Path | None 
     variables = {**raw_vars(raw_paths), **(extra_vars or {})}
     report = JobReport(published_path=target, state_path=state)
 
+    from house_edge.raw_files import check_raw_files
+
     t0 = time.perf_counter()
+    check_raw_files(root, variables)  # a missing or malformed raw file stops the job here
     report.freshness = source_freshness(root, state, variables)
     report.seconds["freshness"] = time.perf_counter() - t0
 
