@@ -24,6 +24,7 @@ glob; default the committed sample). ``dagster dev`` in the repo root loads this
 
 import json
 import os
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,10 +58,21 @@ RAW_ENV = {"liquidations": "HOUSE_EDGE_RAW_LIQUIDATIONS", "price_bars": "HOUSE_E
            "positions": "HOUSE_EDGE_RAW_POSITIONS"}
 
 dbt_project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
-if dbt_project.manifest_path.exists():
-    dbt_project.prepare_if_dev()  # `dagster dev`: re-parse to pick up edits
-else:
-    dbt_project.preparer.prepare(dbt_project)  # a fresh checkout: `dbt parse` once
+
+
+def prepare_manifest() -> None:
+    """``dbt parse`` into the project's target path, with this environment's dbt (dagster-dbt's
+    own preparer looks for ``dbt`` on PATH, which a not-activated virtualenv does not have)."""
+    subprocess.run([publish_mod.dbt_executable(), "parse", "--quiet",
+                    "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
+                    "--target-path", str(dbt_project.target_path)],
+                   cwd=PROJECT_DIR, check=True)
+
+
+# A fresh checkout has no manifest: prepare it. Under `dagster dev`, re-parse on every load so
+# model edits show up.
+if not dbt_project.manifest_path.exists() or dbt_project.preparer.using_dagster_dev():
+    prepare_manifest()
 
 
 class HouseEdgeSettings(ConfigurableResource):
