@@ -3,14 +3,17 @@
 #   make test    dbt build (data + unit tests) on a throwaway file, then pytest
 # Other targets: make sample (regenerate the committed sample), make bench [SCALE=1],
 #                make calibrate, make lint, make lock, make clean.
+# Scheduled runs: make scheduled-run, make dagster (UI on 127.0.0.1:3000), make bench-incremental.
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 SCALE ?= 1
 STAMP := $(VENV)/.installed
+ORCH_STAMP := $(VENV)/.installed-orchestration
 
-.PHONY: build test sample bench calibrate lint lock clean docs report system-deps
+.PHONY: build test sample bench calibrate lint lock clean docs report system-deps \
+        scheduled-run dagster bench-incremental
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,7 +39,7 @@ system-deps:
 report: $(STAMP)
 	$(BIN)/house-edge report
 
-test: $(STAMP) system-deps
+test: $(STAMP) $(ORCH_STAMP) system-deps
 	@tmp=$$(mktemp -d) && \
 	  HOUSE_EDGE_DUCKDB_PATH=$$tmp/house_edge.duckdb $(BIN)/dbt build --profiles-dir . --project-dir . && \
 	  rm -rf $$tmp
@@ -66,4 +69,23 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf target logs warehouse/.build bench_out
+	rm -rf target logs warehouse/.build warehouse/.incremental bench_out
+
+# --- scheduled runs and incremental loads (issue 8) ------------------------------------------
+# The orchestration extra (dagster, dagster-dbt, dagster-webserver; pins in constraints.txt) is
+# optional for users and installed for `make test`, which covers the Dagster job.
+$(ORCH_STAMP): $(STAMP) pyproject.toml constraints.txt
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,orchestration]"
+	touch $(ORCH_STAMP)
+
+# The hourly/daily job without Dagster, with a lock (see scripts/scheduled_run.sh for cron).
+scheduled-run: $(STAMP)
+	scripts/scheduled_run.sh
+
+# Dagster UI and daemon on a fresh checkout: the dbt manifest is prepared on load (dbt parse).
+dagster: $(ORCH_STAMP)
+	$(BIN)/dagster dev -h 127.0.0.1 -p 3000
+
+# Append one more hour of liquidations vs a full rebuild (SCALE=1: >= 2M liquidations).
+bench-incremental: $(STAMP)
+	$(BIN)/python -m house_edge.bench_incremental --scale $(SCALE)

@@ -8,6 +8,8 @@ headline.
   house-edge build --raw-dir DIR build from external raw files (CSV or Parquet) instead
   house-edge headline            print the headline of the published warehouse
   house-edge report              write warehouse/report.html (charts, offline, one file)
+  house-edge scheduled-run       the hourly/daily job: freshness, incremental build, gate,
+                                 publish (scripts/scheduled_run.sh wraps it with a lock for cron)
   house-edge calibrate           re-tune the simulator to the published aggregates
 """
 
@@ -158,6 +160,43 @@ def report(out_path: str, venue: str) -> None:
         raise click.ClickException(f"{path} does not exist yet: run `house-edge build` first")
     written = write_report(path, Path(out_path), venue=venue)
     click.echo(f"wrote {written} ({written.stat().st_size / 1e6:.1f} MB)")
+
+
+# --- scheduled runs (issue 8) ---------------------------------------------------------------
+@main.command("scheduled-run")
+@click.option("--raw-liquidations", envvar="HOUSE_EDGE_RAW_LIQUIDATIONS",
+              help="Raw liquidation file or glob (e.g. captures/liquidations_*.parquet). "
+                   "Default: the committed sample. Env: HOUSE_EDGE_RAW_LIQUIDATIONS.")
+@click.option("--raw-price-bars", envvar="HOUSE_EDGE_RAW_PRICE_BARS",
+              help="Raw price bar file or glob. Env: HOUSE_EDGE_RAW_PRICE_BARS.")
+@click.option("--raw-positions", envvar="HOUSE_EDGE_RAW_POSITIONS",
+              help="Raw positions file or glob. Env: HOUSE_EDGE_RAW_POSITIONS.")
+@click.option("--full-refresh", is_flag=True,
+              help="Re-read every raw file (after a gate failure, or nightly).")
+@click.option("--quiet", is_flag=True, help="Hide dbt's own output.")
+def scheduled_run(raw_liquidations: str | None, raw_price_bars: str | None,
+                  raw_positions: str | None, full_refresh: bool, quiet: bool) -> None:
+    """Freshness, incremental dbt build, publish gate, atomic publish (exit 1 if any fails)."""
+    from house_edge import scheduled
+
+    root = publish.project_root()
+    raw_paths = {k: root / DEFAULT_SAMPLE_DIR / f"{stem}.csv" for k, stem in RAW_FILES.items()}
+    for key, value in (("liquidations", raw_liquidations), ("price_bars", raw_price_bars),
+                       ("positions", raw_positions)):
+        if value:
+            raw_paths[key] = value
+    try:
+        report = scheduled.run_job(raw_paths=raw_paths, full_refresh=full_refresh,
+                                   echo=not quiet)
+    except publish.BuildError as exc:
+        raise click.ClickException(f"scheduled run FAILED, nothing published: {exc}") from exc
+    for fresh in report.freshness:
+        click.echo(f"source freshness {fresh.describe()}",
+                   err=fresh.status != "pass")
+    timing = ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items())
+    warnings = report.validation.warnings if report.validation else []
+    click.echo(f"published {report.published_path} ({timing}); gate passed with "
+               f"{len(warnings)} warning(s); incremental state {report.state_path}")
 
 
 if __name__ == "__main__":

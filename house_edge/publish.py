@@ -143,14 +143,26 @@ def build_and_publish(raw_paths: dict[str, str | Path] | None = None,
 
     t0 = time.perf_counter()
     gate_dir = build_dir / "validation"
+    summary = run_gate(build_file, root, variables, gate_dir)
+    report.seconds["validate"] = time.perf_counter() - t0
+    report.validation = summary
+
+    t0 = time.perf_counter()
+    publish_built_file(build_file, target, summary, gate_dir, report)
+    shutil.rmtree(build_dir, ignore_errors=True)
+    report.seconds["publish"] = time.perf_counter() - t0
+    return report
+
+
+def run_gate(build_file: Path, root: Path, variables: dict[str, str],
+             gate_dir: Path) -> ValidationSummary:
+    """The publish gate (house_edge.validate) on a built file; BuildError on a critical failure."""
     try:
         summary = validate(build_file, gate_dir, load_settings(root, variables),
                            docs_dir=gate_dir / "data_docs")
     except duckdb.Error as exc:  # e.g. a table a suite reads is missing from the build
         raise BuildError(f"the publish gate could not run ({exc}); "
                          f"the published warehouse was not touched") from exc
-    report.seconds["validate"] = time.perf_counter() - t0
-    report.validation = summary
     if summary.critical_failures:
         raise BuildError(
             f"the publish gate failed {len(summary.critical_failures)} critical "
@@ -158,8 +170,17 @@ def build_and_publish(raw_paths: dict[str, str | Path] | None = None,
             + "\n".join(describe(r) for r in summary.critical_failures)
             + f"\nfull results: {gate_dir / 'summary.json'}; Data Docs: "
               f"{summary.data_docs_index}")
+    return summary
 
-    t0 = time.perf_counter()
+
+def publish_built_file(build_file: Path, target: Path, summary: ValidationSummary,
+                       gate_dir: Path, report: BuildReport | None = None,
+                       keep_build_file: bool = False) -> None:
+    """Publish a built, gated file over ``target`` in one os.replace(), with the gate's record.
+
+    ``keep_build_file``: copy it next to the target first (the incremental job keeps its build
+    file as the state of the next run) instead of moving it.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     # The gate's record goes next to the published file first (a reader of the docs may see
     # them a moment before the new warehouse; never the other way round for a failed build).
@@ -172,9 +193,12 @@ def build_and_publish(raw_paths: dict[str, str | Path] | None = None,
     docs = target.parent / "data_docs"
     shutil.rmtree(docs, ignore_errors=True)
     shutil.move(gate_dir / "data_docs", docs)
-    report.validation_summary_path = latest
-    report.data_docs_index = docs / "index.html"
-    os.replace(build_file, target)  # one rename: readers see the old or the new file, never half
-    shutil.rmtree(build_dir, ignore_errors=True)
-    report.seconds["publish"] = time.perf_counter() - t0
-    return report
+    if report is not None:
+        report.validation_summary_path = latest
+        report.data_docs_index = docs / "index.html"
+    if keep_build_file:
+        staged = target.with_name(f".{target.name}.publishing")
+        shutil.copyfile(build_file, staged)
+        os.replace(staged, target)  # one rename: readers see the old or the new file
+    else:
+        os.replace(build_file, target)  # one rename: readers see the old or the new, never half

@@ -192,7 +192,10 @@ checked as (
 select * from checked
 {%- endmacro %}
 
-{% macro simulator_liquidations_checked(source_relation) -%}
+{#- loaded_keys_relation (optional): a relation of liquidation_id already loaded by earlier runs of
+    an incremental model and not re-read now; a passing row with one of those keys is a
+    `duplicate_key` (the row loaded first is kept). -#}
+{% macro simulator_liquidations_checked(source_relation, loaded_keys_relation=none) -%}
 with
 
 source as (
@@ -262,12 +265,24 @@ key_ranked as (
     from row_checked
 ),
 
+{%- if loaded_keys_relation is not none %}
+
+loaded_keys as (
+    select distinct liquidation_id from {{ loaded_keys_relation }}
+),
+{%- endif %}
+
 checked as (
     select
         key_ranked.*,
         coalesce(
             row_quarantine_reason,
-            case when key_rank > 1 then 'duplicate_key' end
+            case
+                when key_rank > 1 then 'duplicate_key'
+                {%- if loaded_keys_relation is not none %}
+                when key_ranked.liquidation_id in (select liquidation_id from loaded_keys) then 'duplicate_key'
+                {%- endif %}
+            end
         ) as quarantine_reason
     from key_ranked
 )

@@ -3,12 +3,18 @@
     [window_start, window_end): zeros where nothing was liquidated, so quiet periods are rows,
     not gaps. Venues and symbols come from the reference seeds, so a venue-symbol without fills
     is a row of zeros too. Shared by int_liquidation_buckets_minute and _second.
+    Incremental (macros/incremental): on an incremental run only the buckets from the earliest
+    fill fct_liquidations (re)wrote since this model's last load onwards are recomputed (none when
+    nothing was written); the caller merges them on (venue, symbol, bucket_at).
 -#}
 {% macro liquidation_buckets(grain, window_start, window_end) %}
 with
 
 liquidations as (
     select * from {{ ref('fct_liquidations') }}
+    {%- if is_incremental() %}
+    where liquidated_at >= {{ incremental_first_bucket_to_recompute(ref('fct_liquidations'), 'liquidated_at', grain) }}
+    {%- endif %}
 ),
 
 exchanges as (
@@ -35,6 +41,9 @@ grid as (
     from spine
     cross join exchanges
     cross join symbols
+    {%- if is_incremental() %}
+    where spine.bucket_at >= {{ incremental_first_bucket_to_recompute(ref('fct_liquidations'), 'liquidated_at', grain) }}
+    {%- endif %}
 ),
 
 per_bucket as (
@@ -43,8 +52,8 @@ per_bucket as (
         symbol,
         {{ dbt.date_trunc(grain, "liquidated_at") }} as bucket_at,
         count(*) as liquidation_count,
-        sum(notional_usd) as notional_usd,
-        sum(case when is_long then notional_usd else 0 end) as long_notional_usd,
+        {{ ordered_sum('notional_usd', 'liquidation_id') }} as notional_usd,
+        {{ ordered_sum('case when is_long then notional_usd else 0 end', 'liquidation_id') }} as long_notional_usd,
         min(liquidated_at) as first_liquidated_at
     from liquidations
     group by 1, 2, 3
@@ -58,7 +67,8 @@ final as (
         coalesce(per_bucket.liquidation_count, 0) as liquidation_count,
         coalesce(per_bucket.notional_usd, 0) as notional_usd,
         coalesce(per_bucket.long_notional_usd, 0) as long_notional_usd,
-        per_bucket.first_liquidated_at
+        per_bucket.first_liquidated_at,
+        {{ incremental_loaded_at() }} as loaded_at
     from grid
     left join per_bucket
         on grid.venue = per_bucket.venue

@@ -1,8 +1,19 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='liquidation_id',
+    on_schema_change='fail',
+    post_hook="{{ incremental_prune_missing_keys(ref('stg_simulator__liquidations'), 'liquidation_id') }}"
+) }}
 -- One row per forced fill, with the liquidated position's leverage, margin mode and entry price.
+-- Incremental (macros/incremental): a run recomputes the fills staging (re)loaded since this
+-- table's last load and the fills within the lookback of its watermark (a position that arrives
+-- late within the lookback is joined), and drops fills that left staging.
 with
 
 liquidations as (
-    select * from {{ ref('stg_simulator__liquidations') }}
+    select * from {{ ref('stg_simulator__liquidations') }} as stg
+    where {{ incremental_rows_to_recompute('stg', 'liquidated_at') }}
 ),
 
 positions as (
@@ -25,7 +36,8 @@ liquidations_with_positions as (
         liquidations.is_shown_in_public_feed,
         positions.leverage,
         positions.margin_mode,
-        positions.entry_price
+        positions.entry_price,
+        {{ incremental_loaded_at() }} as loaded_at
     -- left join: a fill whose position is missing (e.g. quarantined) is kept and flagged by the
     -- relationships test on position_id rather than silently dropped.
     from liquidations

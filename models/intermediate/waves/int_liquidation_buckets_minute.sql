@@ -1,4 +1,9 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['venue', 'symbol', 'bucket_at'],
+    on_schema_change='fail'
+) }}
 -- Per-minute liquidation series WITH A SPINE: one row per venue x symbol x minute of the event
 -- window, zeros where nothing was liquidated (quiet periods are rows, not gaps). Venues and
 -- symbols come from the reference seeds, so a venue-symbol without fills is a row of zeros too.

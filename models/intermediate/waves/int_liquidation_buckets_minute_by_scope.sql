@@ -1,9 +1,20 @@
 -- Per-minute liquidation series per wave scope, with a spine: `scope` = 'market' (every venue
 -- and symbol) or a venue id (that venue's symbols). The input of wave segmentation.
+-- Incremental (macros/incremental): recomputes the minutes from the earliest minute bucket
+-- int_liquidation_buckets_minute rewrote since this table's last load onwards.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['scope', 'bucket_at'],
+    on_schema_change='fail'
+) }}
 with
 
 buckets as (
     select * from {{ ref('int_liquidation_buckets_minute') }}
+    {%- if is_incremental() %}
+    where bucket_at >= {{ incremental_first_bucket_to_recompute(ref('int_liquidation_buckets_minute'), 'bucket_at', 'minute') }}
+    {%- endif %}
 ),
 
 market as (
@@ -11,8 +22,8 @@ market as (
         'market' as scope,
         bucket_at,
         sum(liquidation_count) as liquidation_count,
-        sum(notional_usd) as notional_usd,
-        sum(long_notional_usd) as long_notional_usd,
+        {{ ordered_sum('notional_usd', 'venue, symbol') }} as notional_usd,
+        {{ ordered_sum('long_notional_usd', 'venue, symbol') }} as long_notional_usd,
         min(first_liquidated_at) as first_liquidated_at
     from buckets
     group by 1, 2
@@ -23,17 +34,24 @@ per_venue as (
         venue as scope,
         bucket_at,
         sum(liquidation_count) as liquidation_count,
-        sum(notional_usd) as notional_usd,
-        sum(long_notional_usd) as long_notional_usd,
+        {{ ordered_sum('notional_usd', 'venue, symbol') }} as notional_usd,
+        {{ ordered_sum('long_notional_usd', 'venue, symbol') }} as long_notional_usd,
         min(first_liquidated_at) as first_liquidated_at
     from buckets
     group by 1, 2
 ),
 
-final as (
+unioned as (
     select * from market
     union all
     select * from per_venue
+),
+
+final as (
+    select
+        unioned.*,
+        {{ incremental_loaded_at() }} as loaded_at
+    from unioned
 )
 
 select * from final

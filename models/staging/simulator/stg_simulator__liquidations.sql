@@ -1,9 +1,11 @@
+{{ config(materialized='view') }}
 -- One row per forced fill that passed every row check in simulator_liquidations_checked();
--- the rejected rows are in stg_simulator__liquidations_quarantine.
+-- the rejected rows are in stg_simulator__liquidations_quarantine. A view over the incremental
+-- stg_simulator__liquidations_checked: the checks run once per raw row, when its file is loaded.
 with
 
 checked as (
-    {{ simulator_liquidations_checked(source('simulator', 'liquidations')) }}
+    select * from {{ ref('stg_simulator__liquidations_checked') }}
 ),
 
 passed as (
@@ -23,7 +25,9 @@ final as (
         cast(price as {{ type_double() }}) as price,
         cast(quantity * price as {{ type_double() }}) as notional_usd,
         liquidated_at,
-        cast(is_shown_in_public_feed as {{ dbt.type_boolean() }}) as is_shown_in_public_feed
+        cast(is_shown_in_public_feed as {{ dbt.type_boolean() }}) as is_shown_in_public_feed,
+        source_file,
+        loaded_at
     from passed
 )
 

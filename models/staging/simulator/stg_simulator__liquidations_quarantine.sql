@@ -1,8 +1,10 @@
+{{ config(materialized='view') }}
 -- Raw liquidation rows rejected by simulator_liquidations_checked(), unchanged, with the reason.
+-- A view over the incremental stg_simulator__liquidations_checked.
 with
 
 checked as (
-    {{ simulator_liquidations_checked(source('simulator', 'liquidations')) }}
+    select * from {{ ref('stg_simulator__liquidations_checked') }}
 ),
 
 final as (
@@ -16,7 +18,7 @@ final as (
         price,
         liquidated_at_ms,
         is_shown_in_public_feed,
-        filename as source_file,
+        source_file,
         quarantine_reason
     from checked
     where quarantine_reason is not null

@@ -1,0 +1,1 @@
+"""Dagster definitions for the scheduled job (optional extra: ``pip install .[orchestration]``)."""

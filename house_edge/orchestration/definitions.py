@@ -1,0 +1,238 @@
+"""Dagster definitions: the scheduled House Edge job as assets and blocking checks.
+
+* ``raw_files``: one asset per raw source (the keys dagster-dbt gives the dbt sources, so every
+  staging model depends on them): pre-flights the raw CSVs and runs ``dbt source freshness``,
+  reported as metadata (stale data is reported, not blocking).
+* every dbt model (and seed) is an asset of ``house_edge_dbt_assets``; dbt's data tests are
+  their asset checks. They build incrementally into the job's private state file
+  (house_edge.scheduled: ``warehouse/.incremental/house_edge.duckdb``).
+* ``publish_gate``: the Great Expectations publish gate (house_edge.validate), one BLOCKING
+  asset check per suite on the model it validates; a critical failure fails the check with
+  ERROR severity, and nothing downstream runs.
+* ``published_warehouse``: the last asset; copies the gated state over the published file in
+  one ``os.replace()``.
+* schedules: ``house_edge_hourly`` (live captures: incremental, minute 5 of every hour) and
+  ``house_edge_daily`` (00:30 UTC: a full refresh that re-reads every raw file, so rows later
+  than the lookback are caught up once a day).
+
+Configuration comes from the environment, like the CLI: HOUSE_EDGE_PUBLISHED_PATH (default
+warehouse/house_edge.duckdb), HOUSE_EDGE_RAW_LIQUIDATIONS / _PRICE_BARS / _POSITIONS (a file or
+glob; default the committed sample). ``dagster dev`` in the repo root loads this module
+(pyproject ``[tool.dagster]``, workspace.yaml); the dbt manifest is prepared here when missing.
+"""
+
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    AssetSelection,
+    AssetSpec,
+    Config,
+    ConfigurableResource,
+    Definitions,
+    MaterializeResult,
+    RunConfig,
+    ScheduleDefinition,
+    asset,
+    define_asset_job,
+    multi_asset,
+    multi_asset_check,
+)
+from dagster_dbt import DbtCliResource, DbtProject, dbt_assets, get_asset_key_for_model
+
+from house_edge import publish as publish_mod
+from house_edge import scheduled
+
+PROJECT_DIR = Path(os.environ.get("HOUSE_EDGE_PROJECT_DIR", Path(__file__).resolve().parents[2]))
+RAW_ENV = {"liquidations": "HOUSE_EDGE_RAW_LIQUIDATIONS", "price_bars": "HOUSE_EDGE_RAW_PRICE_BARS",
+           "positions": "HOUSE_EDGE_RAW_POSITIONS"}
+
+dbt_project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
+
+
+def prepare_manifest() -> None:
+    """``dbt parse`` into the project's target path, with this environment's dbt (dagster-dbt's
+    own preparer looks for ``dbt`` on PATH, which a not-activated virtualenv does not have)."""
+    subprocess.run([publish_mod.dbt_executable(), "parse", "--quiet",
+                    "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
+                    "--target-path", str(dbt_project.target_path)],
+                   cwd=PROJECT_DIR, check=True)
+
+
+# A fresh checkout has no manifest: prepare it. Under `dagster dev`, re-parse on every load so
+# model edits show up.
+if not dbt_project.manifest_path.exists() or dbt_project.preparer.using_dagster_dev():
+    prepare_manifest()
+
+
+class HouseEdgeSettings(ConfigurableResource):
+    """Where the job reads raw files and publishes (empty: the environment, then defaults)."""
+
+    published_path: str = ""
+    raw_liquidations_path: str = ""
+    raw_price_bars_path: str = ""
+    raw_positions_path: str = ""
+
+    def target(self) -> Path:
+        return Path(self.published_path or publish_mod.published_path(PROJECT_DIR)).resolve()
+
+    def state(self) -> Path:
+        return scheduled.state_path(self.target())
+
+    def dbt_vars(self) -> dict[str, str]:
+        paths = {}
+        for table, env in RAW_ENV.items():
+            value = getattr(self, f"raw_{table}_path") or os.environ.get(env, "")
+            if value:
+                paths[table] = value
+        return publish_mod.raw_vars(paths)
+
+
+class DbtRunConfig(Config):
+    full_refresh: bool = False
+
+
+@contextmanager
+def _duckdb_path(path: Path) -> Iterator[None]:
+    """dbt (a subprocess of DbtCliResource, which copies os.environ) builds into ``path``."""
+    old = os.environ.get("HOUSE_EDGE_DUCKDB_PATH")
+    os.environ["HOUSE_EDGE_DUCKDB_PATH"] = str(path)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("HOUSE_EDGE_DUCKDB_PATH", None)
+        else:
+            os.environ["HOUSE_EDGE_DUCKDB_PATH"] = old
+
+
+RAW_SOURCE_KEYS = {table: AssetKey(["simulator", table]) for table in RAW_ENV}
+
+
+@multi_asset(specs=[AssetSpec(key, description=f"Raw {table} files (dbt source "
+                              f"simulator.{table}), pre-flighted; freshness in the metadata.",
+                              group_name="raw")
+                    for table, key in RAW_SOURCE_KEYS.items()],
+             can_subset=False)
+def raw_files(context: AssetExecutionContext, house_edge: HouseEdgeSettings):
+    """Pre-flight the raw CSVs (a malformed file stops the run here, naming file, line and
+    column) and report ``dbt source freshness`` for each raw source."""
+    from house_edge.raw_files import check_raw_files
+
+    variables = house_edge.dbt_vars()
+    check_raw_files(PROJECT_DIR, variables)
+    freshness = {f.source.split(".")[-1]: f
+                 for f in scheduled.source_freshness(PROJECT_DIR, house_edge.state(), variables)}
+    for table, key in RAW_SOURCE_KEYS.items():
+        f = freshness.get(table)
+        if f is not None and f.status != "pass":
+            context.log.warning(f"source freshness {f.describe()}")
+        yield MaterializeResult(asset_key=key, metadata={
+            "raw_path": variables.get(publish_mod.RAW_VARS[table], "(default sample)"),
+            "freshness_status": f.status if f else "no policy",
+            "newest_row_at": (f.max_loaded_at or "") if f else "",
+            "age_hours": round(f.age_seconds / 3600, 2) if f and f.age_seconds else -1.0,
+        })
+
+
+@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project)
+def house_edge_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource,
+                          house_edge: HouseEdgeSettings, config: DbtRunConfig):
+    """Every dbt model and seed; dbt tests are asset checks. Incremental into the state file."""
+    state = house_edge.state()
+    state.parent.mkdir(parents=True, exist_ok=True)
+    args = ["build", "--vars", json.dumps(house_edge.dbt_vars())]
+    if config.full_refresh:
+        args.append("--full-refresh")
+    with _duckdb_path(state):
+        yield from dbt.cli(args, context=context).stream()
+
+
+# Which model each suite of the publish gate validates (the check hangs on that asset).
+GATE_SUITE_MODELS = {
+    "raw_prices": "stg_simulator__price_bars",
+    "positions": "stg_simulator__positions",
+    "liquidations": "fct_liquidations",
+    "marts": "dim_exchanges",
+    "waves": "fct_cascade_waves",
+    "revenue": "fct_relief_to_revenue",
+    "positions_marts": "fct_liquidation_prediction_scores",
+}
+GATE_KEYS = {suite: get_asset_key_for_model([house_edge_dbt_assets], model)
+             for suite, model in GATE_SUITE_MODELS.items()}
+
+
+@multi_asset_check(
+    specs=[AssetCheckSpec(f"gate_{suite}", asset=key, blocking=True,
+                          description=f"Great Expectations publish gate, suite {suite!r}")
+           for suite, key in GATE_KEYS.items()],
+    can_subset=False,
+)
+def publish_gate(context, house_edge: HouseEdgeSettings):
+    """Checkpoint the state file, require its tables, and run the GX gate once; one result per
+    suite. A suite with a critical failure fails with ERROR severity (blocking)."""
+    from house_edge.validate import describe, load_settings, validate
+
+    state = house_edge.state()
+    variables = house_edge.dbt_vars()
+    publish_mod.check_built_file(state)
+    summary = validate(state, scheduled.gate_dir(state), load_settings(PROJECT_DIR, variables),
+                       docs_dir=scheduled.gate_dir(state) / "data_docs")
+    for suite, key in GATE_KEYS.items():
+        results = [r for r in summary.results if r.suite == suite]
+        critical = [r for r in results if not r.success and r.severity == "critical"]
+        warnings = [r for r in results if not r.success and r.severity != "critical"]
+        for r in critical + warnings:
+            context.log.warning(describe(r))
+        yield AssetCheckResult(
+            check_name=f"gate_{suite}", asset_key=key, passed=not (critical or warnings),
+            severity=AssetCheckSeverity.ERROR if critical else AssetCheckSeverity.WARN,
+            metadata={"checks": len(results),
+                      "critical_failures": ", ".join(r.name for r in critical) or "none",
+                      "warnings": ", ".join(r.name for r in warnings) or "none"})
+
+
+@asset(deps=list(GATE_KEYS.values()), group_name="publish")
+def published_warehouse(context: AssetExecutionContext, house_edge: HouseEdgeSettings
+                        ) -> MaterializeResult:
+    """The served warehouse: the gated state file, copied and renamed over it in one step."""
+    state, target = house_edge.state(), house_edge.target()
+    summary = scheduled.publish(state, target)
+    context.log.info(f"published {target}")
+    return MaterializeResult(metadata={"path": str(target),
+                                       "warnings": len(summary.warnings),
+                                       "bytes": target.stat().st_size})
+
+
+ALL_ASSETS = AssetSelection.all() | AssetSelection.all_asset_checks()
+hourly_job = define_asset_job("house_edge_hourly", selection=ALL_ASSETS,
+                              description="Incremental: new and live raw files only.")
+daily_job = define_asset_job(
+    "house_edge_daily", selection=ALL_ASSETS,
+    description="Full refresh: re-reads every raw file (catches rows later than the lookback).",
+    config=RunConfig(ops={"house_edge_dbt_assets": DbtRunConfig(full_refresh=True)}))
+
+defs = Definitions(
+    assets=[raw_files, house_edge_dbt_assets, published_warehouse],
+    asset_checks=[publish_gate],
+    jobs=[hourly_job, daily_job],
+    schedules=[
+        ScheduleDefinition(job=hourly_job, cron_schedule="5 * * * *",
+                           execution_timezone="UTC", name="house_edge_hourly_schedule"),
+        ScheduleDefinition(job=daily_job, cron_schedule="30 0 * * *",
+                           execution_timezone="UTC", name="house_edge_daily_schedule"),
+    ],
+    resources={"dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(PROJECT_DIR),
+                                     dbt_executable=publish_mod.dbt_executable()),
+               "house_edge": HouseEdgeSettings()},
+)

@@ -1,0 +1,178 @@
+"""The scheduled job: source freshness, incremental dbt build, the publish gate, publish.
+
+Run every hour or day over growing raw captures, by Dagster (house_edge/orchestration) or by cron
+(``house-edge scheduled-run`` under ``scripts/scheduled_run.sh``, which holds a lock). Both run
+the same steps:
+
+1. **Freshness**: ``dbt source freshness`` on the raw sources (newest fill / bar in the raw files
+   against the clock; thresholds in models/staging/simulator/_simulator__sources.yml). Reported,
+   not blocking: a stale capture still publishes what it has, and the report says it is stale.
+2. **Incremental build**: ``dbt build`` into a *persistent* private file
+   ``warehouse/.incremental/house_edge.duckdb`` (the state of the incremental models; only new
+   and live raw files are read, see macros/incremental). dbt's tests block here.
+3. **Gate**: the file is checkpointed, checked for required tables, and validated read-only by the
+   Great Expectations publish gate (house_edge.validate). A critical failure stops the job.
+4. **Publish**: the gated file is copied next to the published file and ``os.replace()``d over it
+   (one rename: readers see the old or the new warehouse, never half of one). The private file
+   stays as the next run's state. A failed job leaves the published file untouched.
+
+A gate failure leaves the private state holding the rejected data; fix the input, then run with
+``--full-refresh`` (re-reads every raw file) so no rejected row survives in the state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from house_edge.publish import (
+    WAREHOUSE_BASENAME,
+    BuildError,
+    check_built_file,
+    dbt_executable,
+    project_root,
+    publish_built_file,
+    published_path,
+    raw_vars,
+    run_dbt,
+    run_gate,
+)
+from house_edge.validate import CheckResult, ValidationSummary
+
+STATE_DIRNAME = ".incremental"
+
+
+@dataclass
+class SourceFreshness:
+    source: str
+    status: str  # pass / warn / error / runtime error
+    max_loaded_at: str | None
+    age_seconds: float | None
+
+    def describe(self) -> str:
+        age = f"{self.age_seconds / 3600:.1f} h old" if self.age_seconds is not None else "no rows"
+        return f"{self.source}: {self.status} (newest row {self.max_loaded_at}, {age})"
+
+
+@dataclass
+class JobReport:
+    published_path: Path
+    state_path: Path
+    freshness: list[SourceFreshness] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+    row_counts: dict[str, int] = field(default_factory=dict)
+    validation: ValidationSummary | None = None
+
+
+def state_path(target: Path) -> Path:
+    """The incremental job's private build file (kept between runs) for a published file."""
+    return target.parent / STATE_DIRNAME / WAREHOUSE_BASENAME
+
+
+def gate_dir(state: Path) -> Path:
+    return state.parent / "validation"
+
+
+def source_freshness(root: Path, db_path: Path, variables: dict[str, str]
+                     ) -> list[SourceFreshness]:
+    """``dbt source freshness`` on the raw sources; one result per source with a freshness
+    policy. Never raises for stale data (dbt exits 1 then); raises BuildError when dbt could
+    not produce results at all."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    out = db_path.parent / "sources.json"
+    out.unlink(missing_ok=True)
+    cmd = [dbt_executable(), "source", "freshness", "--output", str(out),
+           "--project-dir", str(root), "--profiles-dir", str(root)]
+    if variables:
+        cmd += ["--vars", json.dumps(variables)]
+    env = dict(os.environ, HOUSE_EDGE_DUCKDB_PATH=str(db_path))
+    proc = subprocess.run(cmd, cwd=root, env=env, text=True, capture_output=True)
+    if not out.exists():
+        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-20:])
+        raise BuildError(f"`dbt source freshness` produced no results (exit {proc.returncode})"
+                         f"\n{tail}")
+    results = []
+    for r in json.loads(out.read_text())["results"]:
+        source = r["unique_id"].removeprefix("source.house_edge.")
+        results.append(SourceFreshness(source=source, status=r["status"],
+                                       max_loaded_at=r.get("max_loaded_at"),
+                                       age_seconds=r.get("max_loaded_at_time_ago_in_s")))
+    return sorted(results, key=lambda f: f.source)
+
+
+def load_gate_summary(state: Path) -> ValidationSummary:
+    """The gate's summary.json for ``state``, back as a ValidationSummary."""
+    path = gate_dir(state) / "summary.json"
+    if not path.exists():
+        raise BuildError(f"no gate result at {path}: the build was not validated; not publishing")
+    doc = json.loads(path.read_text())
+    if Path(doc["database"]) != state:
+        raise BuildError(f"{path} validated {doc['database']}, not {state}; not publishing")
+    if path.stat().st_mtime < state.stat().st_mtime:
+        raise BuildError(f"{state} changed after it was validated; not publishing")
+    results = [CheckResult(**r) for r in doc["results"]]
+    return ValidationSummary(database=doc["database"], seconds=doc["seconds"], results=results,
+                             duckdb_seconds=doc.get("duckdb_seconds", 0.0),
+                             data_docs_index=doc.get("data_docs_index"))
+
+
+def build(root: Path, state: Path, variables: dict[str, str], full_refresh: bool = False,
+          echo: bool = True) -> None:
+    """Step 2: incremental ``dbt build`` into the private state file."""
+    state.parent.mkdir(parents=True, exist_ok=True)
+    run_dbt(["build", *(["--full-refresh"] if full_refresh else [])], root, state, variables,
+            echo=echo)
+
+
+def gate(root: Path, state: Path, variables: dict[str, str]) -> tuple[dict[str, int],
+                                                                      ValidationSummary]:
+    """Step 3: required tables, then the GX publish gate (BuildError on a critical failure)."""
+    counts = check_built_file(state)
+    summary = run_gate(state, root, variables, gate_dir(state))
+    return counts, summary
+
+
+def publish(state: Path, target: Path) -> ValidationSummary:
+    """Step 4: publish the gated state file over ``target`` (a copy, then one rename)."""
+    summary = load_gate_summary(state)
+    if summary.critical_failures:
+        raise BuildError("the publish gate failed: "
+                         + ", ".join(r.name for r in summary.critical_failures)
+                         + "; the published warehouse was not touched")
+    publish_built_file(state, target, summary, gate_dir(state), keep_build_file=True)
+    return summary
+
+
+def run_job(raw_paths: dict[str, str | Path] | None = None, target: Path | None = None,
+            full_refresh: bool = False, echo: bool = True,
+            extra_vars: dict[str, str] | None = None) -> JobReport:
+    """Freshness, incremental build, gate, publish: the whole scheduled job."""
+    root = project_root()
+    target = Path(target) if target else published_path(root)
+    state = state_path(target)
+    variables = {**raw_vars(raw_paths), **(extra_vars or {})}
+    report = JobReport(published_path=target, state_path=state)
+
+    from house_edge.raw_files import check_raw_files
+
+    t0 = time.perf_counter()
+    check_raw_files(root, variables)  # a missing or malformed raw file stops the job here
+    report.freshness = source_freshness(root, state, variables)
+    report.seconds["freshness"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    build(root, state, variables, full_refresh=full_refresh, echo=echo)
+    report.seconds["dbt_build"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    report.row_counts, report.validation = gate(root, state, variables)
+    report.seconds["validate"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    publish(state, target)
+    report.seconds["publish"] = time.perf_counter() - t0
+    return report
