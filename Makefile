@@ -53,7 +53,7 @@ lock:
 # --- issue 7: PostgreSQL server for `house-edge serve` and its tests (Debian package) ---
 # Idempotent: installs only when no /usr/lib/postgresql/*/bin/postgres exists. Needs root (CI is).
 # `house-edge serve` starts the server itself (as the `postgres` OS user when run as root).
-.PHONY: postgres serve
+.PHONY: postgres serve bench-bi
 postgres:
 	@if ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
@@ -65,6 +65,12 @@ postgres:
 
 serve: $(STAMP) postgres
 	$(BIN)/house-edge serve
+
+# p50/p95 latency of the headline mart queries, directly and through the endpoint.
+# BI_WAREHOUSE=bench_out/scale_1/warehouse/house_edge.duckdb after `make bench SCALE=1`.
+BI_WAREHOUSE ?= warehouse/house_edge.duckdb
+bench-bi: $(STAMP) postgres
+	$(BIN)/python -m house_edge.bench_bi --warehouse $(BI_WAREHOUSE)
 
 clean:
 	rm -rf target logs warehouse/.build bench_out
