@@ -1,8 +1,8 @@
 """Concurrency and crash safety of the published warehouse (issue 7).
 
 * SIGKILL of `house-edge build` (its whole process group: dbt too) during dbt, during the
-  validation gate, and at the publish rename: the published file is byte-for-byte unchanged and
-  queryable.
+  validation gate, and at the publish rename (three builds side by side, each on its own copy):
+  the published file is byte-for-byte unchanged and queryable.
 * Then a reader holds a DuckDB connection and a Postgres-endpoint connection, querying in a loop,
   while `make build` runs twice: no error on either side; the DuckDB reader keeps the old build
   until it reconnects, then sees the newest; the endpoint's reader sees each build as it is
@@ -22,6 +22,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -36,7 +37,7 @@ BUILD_ID_SQL = ("select (select dbt_invocation_id from marts.build_info), "
 
 @pytest.fixture(scope="module")
 def warehouse(published_sample, tmp_path_factory) -> Path:
-    target = tmp_path_factory.mktemp("crash") / "house_edge.duckdb"
+    target = tmp_path_factory.mktemp("concurrency") / "house_edge.duckdb"
     shutil.copy(published_sample, target)
     return target
 
@@ -56,26 +57,38 @@ def _env(target: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def _kill_build_at(target: Path, tmp_path: Path, phase: str, after_s: float,
-                   **extra: str) -> list[str]:
-    """Run `house-edge build`, SIGKILL its process group `after_s` seconds into `phase`."""
-    log = tmp_path / "phases.log"
+# (phase, seconds into it, extra environment): where each build is killed.
+KILL_POINTS = [
+    ("dbt", 2.0, {}),           # dbt holds the private build file and is writing it
+    ("validate", 1.0, {}),      # the Great Expectations gate is reading it
+    # held at the rename: gate record and data docs already moved, warehouse not yet replaced
+    ("rename", 0.5, {"HOUSE_EDGE_PAUSE_AT_PHASE": "rename"}),
+]
+
+
+def _kill_build_at(target: Path, phase: str, after_s: float, extra: dict[str, str]) -> list[str]:
+    """Run `house-edge build`, SIGKILL its process group `after_s` seconds into `phase`;
+    return the phases it had started."""
+    work = target.parent
+    log = work / "phases.log"
     exe = str(Path(sys.executable).with_name("house-edge"))
+    # Own dbt target/log dirs: these builds run side by side in one project.
+    env = _env(target, HOUSE_EDGE_PHASE_LOG=str(log), DBT_TARGET_PATH=str(work / "target"),
+               DBT_LOG_PATH=str(work / "logs"), **extra)
     proc = subprocess.Popen([exe, "build", "--quiet"], cwd=ROOT, start_new_session=True,
-                            env=_env(target, HOUSE_EDGE_PHASE_LOG=str(log), **extra),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 600
-        while not (log.exists() and phase in log.read_text().split()):
-            assert proc.poll() is None, f"build ended (exit {proc.returncode}) before {phase}"
-            assert time.monotonic() < deadline, f"no phase {phase} within 600 s"
-            time.sleep(0.05)
-        if phase == "dbt":  # wait until dbt itself has the private build file open
-            build_file = target.parent / ".build" / target.name
-            while not build_file.exists():
-                assert proc.poll() is None, f"build ended (exit {proc.returncode}) in dbt"
-                assert time.monotonic() < deadline, "dbt never created the build file"
+
+        def wait_for(ready, what: str) -> None:
+            while not ready():
+                assert proc.poll() is None, f"build ended (exit {proc.returncode}) before {what}"
+                assert time.monotonic() < deadline, f"no {what} within 600 s"
                 time.sleep(0.05)
+
+        wait_for(lambda: log.exists() and phase in log.read_text().split(), f"phase {phase}")
+        if phase == "dbt":
+            wait_for((work / ".build" / target.name).exists, "dbt's build file")
         time.sleep(after_s)
         assert proc.poll() is None, f"build already finished; could not kill it in {phase}"
         phases = log.read_text().split()
@@ -84,25 +97,34 @@ def _kill_build_at(target: Path, tmp_path: Path, phase: str, after_s: float,
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
     return phases
 
 
-@pytest.mark.parametrize("phase, after_s, extra", [
-    ("dbt", 2.0, {}),           # dbt is writing the private build file
-    ("validate", 1.0, {}),      # the Great Expectations gate is reading it
-    # held at the rename: gate record and data docs already moved, warehouse not yet replaced
-    ("rename", 0.5, {"HOUSE_EDGE_PAUSE_AT_PHASE": "rename"}),
-])
-def test_sigkill_leaves_the_published_warehouse_intact(warehouse, tmp_path, phase, after_s,
-                                                       extra):
-    before_digest, before_id = _digest(warehouse), _build_id(warehouse)
-    phases = _kill_build_at(warehouse, tmp_path, phase, after_s, **extra)
-    assert phases[-1] == phase  # killed inside that phase, not after it
-    assert _digest(warehouse) == before_digest
-    assert _build_id(warehouse) == before_id
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        assert con.execute("select count(*) from marts.dim_exchanges").fetchone()[0] == 4
+def test_sigkill_in_dbt_validation_or_publish_leaves_the_published_warehouse_intact(
+        published_sample, warehouse, tmp_path):
+    """Three builds side by side (one per kill point, each publishing to its own copy of the
+    warehouse): one build's time, not three."""
+    targets = {"rename": warehouse}  # the reader test below builds on top of this one
+    for phase, _, _ in KILL_POINTS[:-1]:
+        (tmp_path / phase).mkdir()
+        targets[phase] = tmp_path / phase / "house_edge.duckdb"
+        shutil.copy(published_sample, targets[phase])
+    before = {p: (_digest(t), _build_id(t)) for p, t in targets.items()}
+    with ThreadPoolExecutor(len(KILL_POINTS)) as pool:
+        futures = {phase: pool.submit(_kill_build_at, targets[phase], phase, after_s, extra)
+                   for phase, after_s, extra in KILL_POINTS}
+        phases = {phase: f.result() for phase, f in futures.items()}
+    for phase, target in targets.items():
+        assert phases[phase][-1] == phase, phases  # killed inside that phase, not after it
+        assert _digest(target) == before[phase][0], f"killed in {phase}: file changed"
+        assert _build_id(target) == before[phase][1]
+        with duckdb.connect(str(target), read_only=True) as con:
+            assert con.execute("select count(*) from marts.dim_exchanges").fetchone()[0] == 4
+    # The next build starts over the debris of a killed one (its .build directory): the
+    # reader test below runs `make build` twice on the warehouse killed at the rename.
+    assert (warehouse.parent / ".build").exists()
 
 
 READER = textwrap.dedent("""
