@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 SCALE ?= 1
 STAMP := $(VENV)/.installed
 
-.PHONY: build test sample bench calibrate lint lock clean docs
+.PHONY: build test sample bench calibrate lint lock clean docs report system-deps
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,22 @@ $(STAMP): pyproject.toml constraints.txt
 build: $(STAMP)
 	$(BIN)/house-edge build
 
-test: $(STAMP) postgres
+# System packages the tests drive (Debian): headless Chromium renders the HTML report.
+# Installed only when missing; needs root (CI runs as root) — otherwise says what to install.
+SYSTEM_PACKAGES := chromium
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do command -v $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends$$missing >/dev/null; \
+	  else echo "missing system packages:$$missing (apt-get install them as root)"; fi; \
+	fi
+
+report: $(STAMP)
+	$(BIN)/house-edge report
+
+test: $(STAMP) system-deps postgres
 	@tmp=$$(mktemp -d) && \
 	  HOUSE_EDGE_DUCKDB_PATH=$$tmp/house_edge.duckdb $(BIN)/dbt build --profiles-dir . --project-dir . && \
 	  rm -rf $$tmp

@@ -7,6 +7,7 @@ headline.
                                  gate), publish atomically, print the headline and the gate
   house-edge build --raw-dir DIR build from external raw files (CSV or Parquet) instead
   house-edge headline            print the headline of the published warehouse
+  house-edge report              write warehouse/report.html (charts, offline, one file)
   house-edge serve               start/refresh the read-only Postgres endpoint (127.0.0.1:5433)
   house-edge calibrate           re-tune the simulator to the published aggregates
 """
@@ -142,6 +143,22 @@ def headline() -> None:
     if not path.exists():
         raise click.ClickException(f"{path} does not exist yet: run `house-edge build` first")
     click.echo(read_headline(path).render())
+
+
+@main.command()
+@click.option("--out", "out_path", default="warehouse/report.html", show_default=True,
+              type=click.Path(dir_okay=False), help="Where to write the HTML file.")
+@click.option("--venue", default="binance", show_default=True,
+              help="Venue whose relief is set against its revenue.")
+def report(out_path: str, venue: str) -> None:
+    """Write one self-contained HTML report (charts, opens offline) from the published warehouse."""
+    from house_edge.report import write_report
+
+    path = publish.published_path()
+    if not path.exists():
+        raise click.ClickException(f"{path} does not exist yet: run `house-edge build` first")
+    written = write_report(path, Path(out_path), venue=venue)
+    click.echo(f"wrote {written} ({written.stat().st_size / 1e6:.1f} MB)")
 
 
 # --- issue 7: the read-only Postgres endpoint for BI tools -----------------------------------

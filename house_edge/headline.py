@@ -50,7 +50,8 @@ select
     basis,
     scope,
     scenario,
-    sum(economic_cost_usd) / nullif(max(revenue_usd), 0) as ratio,
+    -- no ratio over zero or negative revenue (a net insurance outflow), as in the mart
+    sum(economic_cost_usd) / case when max(revenue_usd) > 0 then max(revenue_usd) end as ratio,
     max(revenue_usd) as revenue_usd,
     sum(economic_cost_usd) as economic_cost_usd
 from marts.fct_relief_to_revenue
@@ -59,12 +60,23 @@ group by 1, 2, 3, 4
 order by 1, 2, case scope when 'narrow' then 1 when 'medium' then 2 else 3 end
 """
 
+# The modelled narrow revenue (the fund's or vault's net flow) next to what was published.
+RECONCILIATION_SQL = """
+select venue, basis, modelled_narrow_low_usd, modelled_narrow_central_usd,
+       modelled_narrow_high_usd, published_metric, published_low_usd, published_high_usd,
+       modelled_minus_published_gap_usd
+from marts.fct_revenue_reconciliation
+where published_metric is not null
+order by venue, basis
+"""
+
 
 @dataclass
 class Headline:
     venues: list[dict]
     market: dict
     relief: list[dict] | None = None
+    reconciliation: list[dict] | None = None
 
     def render(self) -> str:
         bn = 1e9
@@ -95,7 +107,26 @@ class Headline:
             "fill per symbol per second); published = CoinGlass 24 h (reference.exchanges.source)",
         ]
         lines += self._render_relief()
+        lines += self._render_reconciliation()
         return "\n".join(lines)
+
+    def _render_reconciliation(self) -> list[str]:
+        if not self.reconciliation:
+            return []
+        out = ["", "check against published figures (marts.fct_revenue_reconciliation; "
+                   "narrow = the fund's / vault's net flow, $M, low - central - high):"]
+        for r in self.reconciliation:
+            out.append(
+                f"  {r['venue']:<11} {r['basis']:<28} modelled "
+                f"{r['modelled_narrow_low_usd'] / 1e6:>7.1f}"
+                f" - {r['modelled_narrow_central_usd'] / 1e6:>7.1f} - "
+                f"{r['modelled_narrow_high_usd'] / 1e6:>7.1f}   published {r['published_metric']}"
+                f" {r['published_low_usd'] / 1e6:.1f} - {r['published_high_usd'] / 1e6:.1f}"
+                + ("" if not r["modelled_minus_published_gap_usd"] else "   DISAGREE"))
+        if any(r["modelled_minus_published_gap_usd"] for r in self.reconciliation):
+            out.append("  DISAGREE: the modelled range misses the published one; the ratios above "
+                       "rest on the model (see fct_revenue_reconciliation's description)")
+        return out
 
     def _render_relief(self) -> list[str]:
         if not self.relief:
@@ -107,13 +138,16 @@ class Headline:
                    "low - central - high; marts.fct_relief_to_revenue; venues without "
                    "modelled revenue omitted):"]
         for (venue, basis, scope), by in table.items():
-            if all(r.get("ratio") is None for r in by.values()):
+            if all(r.get("revenue_usd") is None for r in by.values()):
                 continue  # no revenue of that venue in the warehouse (e.g. dYdX, Lighter)
             def fmt(key: str, by=by) -> str:
                 ratio = by.get(key, {}).get("ratio")
                 return "n/a" if ratio is None else f"{ratio:.1f}x"
             revenue = by.get("central", {}).get("revenue_usd")
-            revenue_text = "n/a" if revenue is None else f"${revenue / 1e6:,.1f} M"
+            revenue_text = "n/a" if revenue is None else (
+                f"{'-' if revenue < 0 else ''}${abs(revenue) / 1e6:,.1f} M")
+            if revenue is not None and revenue <= 0:
+                revenue_text += ": a net loss, so no ratio"
             out.append(f"  {venue:<11} {basis:<28} {scope:<7} {fmt('low'):>7} - "
                        f"{fmt('central'):>7} - {fmt('high'):>7}   (central revenue "
                        f"{revenue_text})")
@@ -135,4 +169,11 @@ def read_headline(path: Path) -> Headline:
         else:
             cols = [d[0] for d in cur.description]
             relief = [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
-    return Headline(venues=venues, market=market, relief=relief)
+        try:
+            cur = con.execute(RECONCILIATION_SQL)
+        except duckdb.CatalogException:
+            reconciliation = None
+        else:
+            cols = [d[0] for d in cur.description]
+            reconciliation = [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+    return Headline(venues=venues, market=market, relief=relief, reconciliation=reconciliation)

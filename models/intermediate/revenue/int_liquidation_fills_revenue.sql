@@ -33,11 +33,17 @@ fee_rates as (
 ),
 
 surplus_shares as (
-    select venue, 'low' as scenario, surplus_share_low as surplus_share from mechanisms
+    select venue, 'low' as scenario, surplus_share_low as surplus_share,
+        adl_loss_share_low as adl_loss_share
+    from mechanisms
     union all
-    select venue, 'central' as scenario, surplus_share_central as surplus_share from mechanisms
+    select venue, 'central' as scenario, surplus_share_central as surplus_share,
+        adl_loss_share_central as adl_loss_share
+    from mechanisms
     union all
-    select venue, 'high' as scenario, surplus_share_high as surplus_share from mechanisms
+    select venue, 'high' as scenario, surplus_share_high as surplus_share,
+        adl_loss_share_high as adl_loss_share
+    from mechanisms
 ),
 
 fills as (
@@ -56,7 +62,7 @@ fills as (
         {{ margin_left_usd('liquidations.is_long', 'liquidations.quantity',
                            'liquidations.price', 'positions.bankruptcy_price') }} as margin_left_usd,
         {{ bankruptcy_payout_usd('liquidations.is_long', 'liquidations.quantity',
-                                 'liquidations.price', 'positions.bankruptcy_price') }} as insurance_payout_usd
+                                 'liquidations.price', 'positions.bankruptcy_price') }} as loss_beyond_bankruptcy_usd
     -- inner join: a fill without its position has no bankruptcy price, so no margin to split;
     -- fct_liquidations' relationships test already flags such fills.
     from liquidations
@@ -80,7 +86,9 @@ fills_with_terms as (
         ) as is_surplus_kept,
         coalesce(taker.rate, 0) as taker_fee_rate,
         coalesce(clearance_symbol.rate, clearance_default.rate, 0) as clearance_fee_rate,
-        coalesce(surplus_shares.surplus_share, 0) as surplus_share
+        coalesce(surplus_shares.surplus_share, 0) as surplus_share,
+        -- no ADL assumption: the fund or vault pays the whole loss
+        coalesce(surplus_shares.adl_loss_share, 0) as adl_loss_share
     from fills
     cross join scenarios
     left join mechanisms
@@ -133,13 +141,17 @@ final as (
         taker_fee_rate,
         clearance_fee_rate,
         surplus_share,
+        adl_loss_share,
         liquidation_taker_fee_usd,
         clearance_fee_usd,
         case when is_surplus_kept
             then surplus_share * (margin_left_usd - clearance_fee_usd)
             else 0
         end as insurance_surplus_usd,
-        insurance_payout_usd
+        loss_beyond_bankruptcy_usd,
+        -- the part of the loss beyond bankruptcy the fund or vault pays; ADL passes the rest to
+        -- profitable counterparties (not the venue's money)
+        loss_beyond_bankruptcy_usd - adl_loss_share * loss_beyond_bankruptcy_usd as insurance_payout_usd
     from revenue
 )
 

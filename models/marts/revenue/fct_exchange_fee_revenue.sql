@@ -3,7 +3,10 @@
 -- clearance fee + insurance surplus + insurance payout (negative); medium adds the taker fee on
 -- liquidation fills; broad adds fees on the day's excess trading volume. Basis
 -- `simulated_full_record` sums every simulated fill; `published_scaled` rescales the liquidation
--- components to the venue's published 24h total x the public-feed undercount ratio.
+-- components to the venue's published 24h total x the public-feed undercount ratio;
+-- `published_fund_flow` (venues whose fund or vault published its result) replaces the modelled
+-- fund flow (clearance fee + surplus + payouts) by the published one and keeps the
+-- published_scaled taker and excess-volume fees.
 with
 
 fill_revenue as (
@@ -22,6 +25,14 @@ exchanges as (
     select * from {{ ref('exchanges') }}
 ),
 
+fund_movements as (
+    select * from {{ ref('insurance_fund_movements') }}
+),
+
+published_aggregates as (
+    select * from {{ ref('published_aggregates') }}
+),
+
 scope_components as (
     select * from (values
         ('narrow', 'clearance_fee'),
@@ -35,7 +46,10 @@ scope_components as (
         ('broad', 'insurance_surplus'),
         ('broad', 'insurance_payout'),
         ('broad', 'liquidation_taker_fee'),
-        ('broad', 'excess_volume_fee')
+        ('broad', 'excess_volume_fee'),
+        ('narrow', 'published_fund_flow'),
+        ('medium', 'published_fund_flow'),
+        ('broad', 'published_fund_flow')
     ) as scope_components (scope, component)
 ),
 
@@ -139,6 +153,59 @@ both_bases as (
         and simulated_components.scenario = scale_factors.scenario
 ),
 
+-- What the venue's insurance fund (Binance: balance change over the day) or backstop vault
+-- (Hyperliquid: HLP's published earnings) reported, low / central / high.
+published_flows as (
+    select venue, change_low_usd as low_usd, change_central_usd as central_usd,
+        change_high_usd as high_usd
+    from fund_movements
+    union all
+    select venue, value_low_usd, value_central_usd, value_high_usd
+    from published_aggregates
+    where metric = 'venue_earnings_usd'
+),
+
+published_flow_scenarios as (
+    select venue, 'low' as scenario, low_usd as flow_usd from published_flows
+    union all
+    select venue, 'central', central_usd from published_flows
+    union all
+    select venue, 'high', high_usd from published_flows
+),
+
+published_fund_flow_basis as (
+    select
+        published_scaled.venue,
+        'published_fund_flow' as basis,
+        published_scaled.scenario,
+        'published_fund_flow' as component,
+        true as is_liquidation_component,
+        published_scaled.liquidated_notional_usd,
+        published_scaled.undercount_ratio,
+        published_flow_scenarios.flow_usd as revenue_usd
+    from both_bases as published_scaled
+    inner join published_flow_scenarios
+        on published_scaled.venue = published_flow_scenarios.venue
+        and published_scaled.scenario = published_flow_scenarios.scenario
+    where published_scaled.basis = 'published_scaled'
+        -- one row per venue x scenario: the flow does not depend on the component
+        and published_scaled.component = 'liquidation_taker_fee'
+    union all
+    select
+        venue, 'published_fund_flow', scenario, component, is_liquidation_component,
+        liquidated_notional_usd, undercount_ratio, revenue_usd
+    from both_bases
+    where basis = 'published_scaled'
+        and component in ('liquidation_taker_fee', 'excess_volume_fee')
+        and venue in (select venue from published_flows)
+),
+
+all_bases as (
+    select * from both_bases
+    union all
+    select * from published_fund_flow_basis
+),
+
 final as (
     select
         both_bases.venue,
@@ -150,7 +217,7 @@ final as (
         both_bases.liquidated_notional_usd,
         both_bases.undercount_ratio,
         both_bases.revenue_usd
-    from both_bases
+    from all_bases as both_bases
     inner join scope_components
         on both_bases.component = scope_components.component
 )

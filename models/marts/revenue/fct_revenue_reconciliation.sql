@@ -1,4 +1,4 @@
--- Reconciliation of the modelled revenue with what was published: per venue, the modelled
+-- Reconciliation of the modelled revenue with what was published: per venue and basis, the modelled
 -- narrow scope (the insurance fund's or backstop vault's net flow: clearance fee + surplus +
 -- payouts) against the published insurance-fund change (Binance) or vault profit (Hyperliquid's
 -- HLP), and the simulated / estimated liquidated notional against CoinGlass' 24h totals.
@@ -26,7 +26,8 @@ narrow as (
         sum(case when scenario = 'high' then revenue_usd end) as narrow_high_usd,
         max(case when scenario = 'central' then liquidated_notional_usd end) as liquidated_notional_central_usd
     from fee_revenue
-    where scope = 'narrow'
+    -- the modelled bases only: published_fund_flow's narrow scope IS the published figure
+    where scope = 'narrow' and basis <> 'published_fund_flow'
     group by 1, 2
 ),
 
@@ -50,15 +51,24 @@ final as (
     select
         narrow.venue,
         narrow.basis,
-        narrow.liquidated_notional_central_usd / 1e9 as liquidated_notional_central_busd,
-        published_liquidations.published_liquidations_usd / 1e9 as published_liquidations_busd,
-        narrow.narrow_low_usd / 1e6 as modelled_narrow_low_musd,
-        narrow.narrow_central_usd / 1e6 as modelled_narrow_central_musd,
-        narrow.narrow_high_usd / 1e6 as modelled_narrow_high_musd,
+        narrow.liquidated_notional_central_usd,
+        published_liquidations.published_liquidations_usd,
+        narrow.narrow_low_usd as modelled_narrow_low_usd,
+        narrow.narrow_central_usd as modelled_narrow_central_usd,
+        narrow.narrow_high_usd as modelled_narrow_high_usd,
         published_flow.published_metric,
-        published_flow.low_usd / 1e6 as published_low_musd,
-        published_flow.central_usd / 1e6 as published_central_musd,
-        published_flow.high_usd / 1e6 as published_high_musd
+        published_flow.low_usd as published_low_usd,
+        published_flow.central_usd as published_central_usd,
+        published_flow.high_usd as published_high_usd,
+        -- how far the modelled range misses the published one (0 when they overlap)
+        case
+            when published_flow.central_usd is null then null
+            when narrow.narrow_high_usd < published_flow.low_usd
+                then narrow.narrow_high_usd - published_flow.low_usd
+            when narrow.narrow_low_usd > published_flow.high_usd
+                then narrow.narrow_low_usd - published_flow.high_usd
+            else 0
+        end as modelled_minus_published_gap_usd
     from narrow
     left join published_liquidations
         on narrow.venue = published_liquidations.venue
@@ -67,4 +77,3 @@ final as (
 )
 
 select * from final
-order by venue, basis
