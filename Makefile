@@ -39,7 +39,7 @@ system-deps:
 report: $(STAMP)
 	$(BIN)/house-edge report
 
-test: $(STAMP) $(ORCH_STAMP) system-deps
+test: $(STAMP) $(ORCH_STAMP) system-deps postgres
 	@tmp=$$(mktemp -d) && \
 	  HOUSE_EDGE_DUCKDB_PATH=$$tmp/house_edge.duckdb $(BIN)/dbt build --profiles-dir . --project-dir . && \
 	  rm -rf $$tmp
@@ -67,6 +67,28 @@ lock:
 	.lock-venv/bin/python -m pip install --quiet -e ".[dev]"
 	.lock-venv/bin/python -m pip freeze --exclude-editable > constraints.txt
 	rm -rf .lock-venv
+
+# --- issue 7: PostgreSQL server for `house-edge serve` and its tests (Debian package) ---
+# Idempotent: installs only when no /usr/lib/postgresql/*/bin/postgres exists. Needs root (CI is).
+# `house-edge serve` starts the server itself (as the `postgres` OS user when run as root).
+.PHONY: postgres serve bench-bi
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  echo "installing PostgreSQL (apt-get install postgresql)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends postgresql >/dev/null; \
+	else echo "PostgreSQL server missing: run 'sudo apt-get install postgresql' (or make postgres as root)" >&2; exit 1; fi
+	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null
+
+serve: $(STAMP) postgres
+	$(BIN)/house-edge serve
+
+# p50/p95 latency of the headline mart queries, directly and through the endpoint.
+# BI_WAREHOUSE=bench_out/scale_1/warehouse/house_edge.duckdb after `make bench SCALE=1`.
+BI_WAREHOUSE ?= warehouse/house_edge.duckdb
+bench-bi: $(STAMP) postgres
+	$(BIN)/python -m house_edge.bench_bi --warehouse $(BI_WAREHOUSE)
 
 clean:
 	rm -rf target logs warehouse/.build warehouse/.incremental bench_out

@@ -10,6 +10,7 @@ headline.
   house-edge report              write warehouse/report.html (charts, offline, one file)
   house-edge scheduled-run       the hourly/daily job: freshness, incremental build, gate,
                                  publish (scripts/scheduled_run.sh wraps it with a lock for cron)
+  house-edge serve               start/refresh the read-only Postgres endpoint (127.0.0.1:5433)
   house-edge calibrate           re-tune the simulator to the published aggregates
 """
 
@@ -197,6 +198,48 @@ def scheduled_run(raw_liquidations: str | None, raw_price_bars: str | None,
     warnings = report.validation.warnings if report.validation else []
     click.echo(f"published {report.published_path} ({timing}); gate passed with "
                f"{len(warnings)} warning(s); incremental state {report.state_path}")
+
+
+# --- issue 7: the read-only Postgres endpoint for BI tools -----------------------------------
+@main.command()
+@click.option("--host", default=None, help="Address(es) to listen on, comma-separated "
+              "[default: 127.0.0.1, or HOUSE_EDGE_PG_HOST]. Any non-loopback address "
+              "needs --password.")
+@click.option("--port", default=None, type=int,
+              help="TCP port [default: 5433, or HOUSE_EDGE_PG_PORT].")
+@click.option("--data-dir", default=None, type=click.Path(file_okay=False),
+              help="Server files [default: warehouse/postgres, or HOUSE_EDGE_PG_DATA].")
+@click.option("--password", envvar="HOUSE_EDGE_PG_PASSWORD", default=None,
+              help="Password of the read-only role house_edge_reader (env "
+                   "HOUSE_EDGE_PG_PASSWORD). Required when listening beyond loopback.")
+@click.option("--stop", is_flag=True, help="Stop the endpoint and exit.")
+def serve(host: str | None, port: int | None, data_dir: str | None, password: str | None,
+          stop: bool) -> None:
+    """Start (or restart) a local PostgreSQL with a read-only copy of the marts, and refresh it
+    from the published warehouse. Every later `house-edge build` refreshes it too."""
+    from house_edge import serve as endpoint
+
+    path = publish.published_path()
+    cfg = endpoint.config_from_env(path, host=host, port=port, data_dir=data_dir,
+                                   reader_password=password)
+    try:
+        if stop:
+            endpoint.stop(cfg)
+            click.echo(f"stopped the endpoint in {cfg.data_dir}")
+            return
+        endpoint.check_bind(cfg.host, cfg.reader_password)
+        if not path.exists():
+            raise endpoint.ServeError(f"{path} does not exist yet: run `house-edge build` first")
+        endpoint.start(cfg)
+        report = endpoint.refresh(cfg, path)
+    except endpoint.ServeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    rows = sum(report.tables.values())
+    click.echo(f"serving {path} on {cfg.listen_addresses} port {cfg.port}: "
+               f"{len(report.tables)} tables, {rows:,} rows ({report.seconds:.1f} s)")
+    click.echo(f"  psql        psql '{cfg.reader_dsn()}'")
+    click.echo(f"  SQLAlchemy  {cfg.reader_url()}")
+    click.echo(f"  stop        house-edge serve --stop --data-dir {cfg.data_dir}")
 
 
 if __name__ == "__main__":

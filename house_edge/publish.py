@@ -34,6 +34,27 @@ REQUIRED_NON_EMPTY = ("marts.fct_liquidations", "marts.dim_exchanges", "marts.di
                       "reference.exchanges", "reference.symbols")
 
 
+# Phase markers (issue 7): each phase's name is appended to the file named by
+# HOUSE_EDGE_PHASE_LOG as it starts (schedulers and the crash tests watch it); with
+# HOUSE_EDGE_PAUSE_AT_PHASE=<name> the build holds HOUSE_EDGE_PAUSE_SECONDS (default 60) at the
+# start of that phase, so a test can SIGKILL it at an exact point. Phases, in order:
+# dbt, check, validate, publish (gate record + data docs), rename (the os.replace), endpoint
+# (refresh of a running `house-edge serve`), done.
+PHASES = ("dbt", "check", "validate", "publish", "rename", "endpoint", "done")
+
+
+def phase(name: str) -> None:
+    """Mark the start of a build phase (see PHASES); pause there if asked to."""
+    log = os.environ.get("HOUSE_EDGE_PHASE_LOG")
+    if log:
+        with open(log, "a") as fh:
+            fh.write(f"{name}\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+    if os.environ.get("HOUSE_EDGE_PAUSE_AT_PHASE") == name:
+        time.sleep(float(os.environ.get("HOUSE_EDGE_PAUSE_SECONDS", "60")))
+
+
 class BuildError(RuntimeError):
     """A build step failed; the published warehouse was left as it was."""
 
@@ -134,23 +155,30 @@ def build_and_publish(raw_paths: dict[str, str | Path] | None = None,
     report = BuildReport(published_path=target)
 
     t0 = time.perf_counter()
+    phase("dbt")
     run_dbt(["build"], root, build_file, variables, echo=echo)
     report.seconds["dbt_build"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
+    phase("check")
     report.row_counts = check_built_file(build_file)
     report.seconds["check"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
+    phase("validate")
     gate_dir = build_dir / "validation"
     summary = run_gate(build_file, root, variables, gate_dir)
     report.seconds["validate"] = time.perf_counter() - t0
     report.validation = summary
 
     t0 = time.perf_counter()
+    phase("publish")
     publish_built_file(build_file, target, summary, gate_dir, report)
     shutil.rmtree(build_dir, ignore_errors=True)
     report.seconds["publish"] = time.perf_counter() - t0
+
+    refresh_endpoint(target, report)
+    phase("done")
     return report
 
 
@@ -196,9 +224,24 @@ def publish_built_file(build_file: Path, target: Path, summary: ValidationSummar
     if report is not None:
         report.validation_summary_path = latest
         report.data_docs_index = docs / "index.html"
+    phase("rename")
     if keep_build_file:
         staged = target.with_name(f".{target.name}.publishing")
         shutil.copyfile(build_file, staged)
         os.replace(staged, target)  # one rename: readers see the old or the new file
     else:
         os.replace(build_file, target)  # one rename: readers see the old or the new, never half
+
+
+def refresh_endpoint(target: Path, report: BuildReport | None = None) -> None:
+    """A running Postgres endpoint of this warehouse (`house-edge serve`) gets the new marts,
+    swapped in one transaction; none running: nothing to do."""
+    phase("endpoint")
+    from house_edge import serve
+    t0 = time.perf_counter()
+    try:
+        if serve.refresh_if_running(target) is not None and report is not None:
+            report.seconds["endpoint"] = time.perf_counter() - t0
+    except serve.ServeError as exc:
+        raise BuildError(f"published {target}, but the Postgres endpoint still serves the "
+                         f"previous build: {exc}") from exc

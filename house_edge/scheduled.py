@@ -38,6 +38,7 @@ from house_edge.publish import (
     publish_built_file,
     published_path,
     raw_vars,
+    refresh_endpoint,
     run_dbt,
     run_gate,
 )
@@ -144,6 +145,7 @@ def publish(state: Path, target: Path) -> ValidationSummary:
                          + ", ".join(r.name for r in summary.critical_failures)
                          + "; the published warehouse was not touched")
     publish_built_file(state, target, summary, gate_dir(state), keep_build_file=True)
+    refresh_endpoint(target)  # a running `house-edge serve` endpoint gets the new marts
     return summary
 
 
