@@ -2,7 +2,7 @@
 with
 
 liquidations as (
-    select * from {{ ref('stg_simulator__liquidations') }}
+    select * from {{ ref('int_liquidations_unioned') }}
 ),
 
 positions as (
