@@ -223,16 +223,12 @@ def test_hyperliquid_account_liquidations_stay_at_their_own_grain(staged):
 def mixed(tmp_path_factory):
     """house-edge build's path (dbt build + gate + publish) on real Binance minutes and Binance
     forceOrder messages; the other venues are simulated."""
-    tmp = tmp_path_factory.mktemp("mixed")
-    target = tmp / "house_edge.duckdb"
-    # Only the BTC and SOL messages: real minutes exist for those two symbols, and a fill of a
-    # venue fed by files needs that venue's bar (int_liquidations_priced's not_null test).
-    messages = tmp / "binance_forceorder_btc_sol.jsonl"
-    messages.write_text("".join(line for line in (HAND / "binance_forceorder.jsonl").open()
-                                if '"ETHUSDT"' not in line and '"XRPUSDT"' not in line))
+    target = tmp_path_factory.mktemp("mixed") / "house_edge.duckdb"
+    # The README's worked example. The messages are BTC and SOL only: a fill of a venue fed by
+    # files needs that venue's bar, and real minutes exist for those two symbols.
     extra = venue_files.build_vars(
         [(f"binance:klines-csv:{MINUTES}", "price_bars"),
-         (f"binance:forceorder-jsonl:{messages}", "liquidations")])
+         (f"binance:forceorder-jsonl:{HAND / 'binance_forceorder.jsonl'}", "liquidations")])
     root = publish.project_root()
     raw = {k: root / "seeds" / "sample" / f"raw_{k}.csv"
            for k in ("price_bars", "positions", "liquidations")}
@@ -259,8 +255,8 @@ def test_mixed_build_publishes_real_binance_and_simulated_other_venues(mixed):
     assert report.validation is not None and report.validation.success
     by_venue = dict(con.execute("select venue, count(*) from marts.fct_liquidations"
                                 " group by 1").fetchall())
-    # BTC x2 and SOL; the repeated push, the zero fill and the subscription reply are quarantined
-    assert by_venue["binance"] == 3
+    # the repeated push, the zero fill and the subscription reply are quarantined
+    assert by_venue["binance"] == EXPECTED_HAND_WRITTEN["forceorder-jsonl"][0]
     assert min(by_venue[v] for v in ("bybit", "okx", "hyperliquid")) > 100
     # the waves run on the mixed input; the market's drawdown is read on the real BTC bars
     waves = con.execute("select count(*), max(price_drawdown_rate) from marts.fct_cascade_waves"
