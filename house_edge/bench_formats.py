@@ -168,8 +168,10 @@ def main() -> None:
         print(f"{fmt:<28} {records:>10,} records {row['megabytes']:>8,} MB "
               f"{seconds:>7.1f} s {row['rows_per_second']:>10,} rows/s "
               f"(loaded {loaded:,})", flush=True)
-        for f in files:
+        for f in files:  # multi-GB of scratch: keep only the results
             f.unlink()
+        (fmt_dir / f"{fmt}.duckdb").unlink()
+        shutil.rmtree(fmt_dir / f"target-{fmt}", ignore_errors=True)
     (out / "results.json").write_text(json.dumps(results, indent=2))
     print(f"wrote {out / 'results.json'}")
 
