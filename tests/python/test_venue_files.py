@@ -48,8 +48,15 @@ def _entries(fixtures) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def staged(tmp_path_factory):
-    db = tmp_path_factory.mktemp("venue_files") / "house_edge.duckdb"
-    variables = {"venue_files": _entries(ALL_FIXTURES),
+    tmp = tmp_path_factory.mktemp("venue_files")
+    db = tmp / "house_edge.duckdb"
+    # the real SOL minutes as Parquet (read by position like the CSV), loaded as symbol ADA so
+    # they do not collide with the CSV copy
+    parquet = tmp / "SOLUSDT-1m-2025-10-10.parquet"
+    duckdb.sql(f"copy (select * from read_csv('{REAL / 'binance_um_klines_1m' / 'SOLUSDT-*.csv'}'))"
+               f" to '{parquet}' (format parquet)")
+    parquet_entry = ("binance", "klines-csv", parquet, {"symbol": "ADA"})
+    variables = {"venue_files": _entries([*ALL_FIXTURES, parquet_entry]),
                  "event_window_start": "2024-08-01 00:00:00",
                  "event_window_end": "2025-10-12 00:00:00"}
     publish.run_dbt(["build", "--select", "okx_contract_values", "+stg_venue_files__quarantine",
@@ -263,3 +270,10 @@ def test_mixed_build_publishes_real_binance_and_simulated_other_venues(mixed):
                         " where scope = 'market'").fetchone()
     # real BTCUSDT fell from ~116.6k (20:00) to 101,516.5 (21:20) during the waterfall
     assert waves[0] >= 1 and waves[1] > 0.05, waves
+
+
+def test_parquet_klines_are_read_by_position_like_csv(staged):
+    bars = staged.execute(
+        "select count(*), min(low_price), arg_min(strftime(bar_opened_at, '%H:%M'), low_price)"
+        " from intermediate.int_price_bars_unioned where symbol = 'ADA'").fetchone()
+    assert bars == (240, 141.28, "21:21")
