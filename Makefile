@@ -51,6 +51,12 @@ sample: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m house_edge.bench --scale $(SCALE) $(BENCH_ARGS)
 
+# Venue-format loaders (issue 6): rows/s per format on a >= 5M-record file each.
+ROWS ?= 5000000
+.PHONY: bench-formats
+bench-formats: $(STAMP)
+	$(BIN)/python -m house_edge.bench_formats --rows $(ROWS)
+
 calibrate: $(STAMP)
 	$(BIN)/house-edge calibrate
 

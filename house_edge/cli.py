@@ -6,6 +6,8 @@ headline.
   house-edge build               dbt build into a private file, check, validate (the publish
                                  gate), publish atomically, print the headline and the gate
   house-edge build --raw-dir DIR build from external raw files (CSV or Parquet) instead
+  house-edge build --venue-file binance:forceorder-csv:'captures/*.csv'
+                                 add files in a venue's own format (docs/formats.md)
   house-edge headline            print the headline of the published warehouse
   house-edge report              write warehouse/report.html (charts, offline, one file)
   house-edge scheduled-run       the hourly/daily job: freshness, incremental build, gate,
@@ -94,9 +96,31 @@ def calibrate(scale: float, seed: int, iterations: int) -> None:
               help="Directory holding raw_price_bars, raw_positions and raw_liquidations "
                    "(.csv or .parquet). Default: the committed sample in seeds/sample.")
 @click.option("--quiet", is_flag=True, help="Hide dbt's own output.")
-def build(raw_dir: str | None, quiet: bool) -> None:
+# --- venue files (issue 6): raw files in the venues' own formats (docs/formats.md) ---
+@click.option("--venue-file", "venue_file_specs", multiple=True, metavar="VENUE:FORMAT:PATH",
+              help="A venue's own file(s), e.g. binance:forceorder-csv:'captures/*.csv' or "
+                   "binance:klines-csv:'klines/*.csv':price_type=mark. Repeatable. A venue fed "
+                   "by files is no longer simulated.")
+@click.option("--liquidations", "liquidation_specs", multiple=True, metavar="VENUE:FORMAT:PATH",
+              help="Same as --venue-file, for a liquidation format only.")
+@click.option("--price-bars", "price_bar_specs", multiple=True, metavar="VENUE:FORMAT:PATH",
+              help="Same as --venue-file, for a price-bar (klines) format only.")
+@click.option("--no-simulator", is_flag=True,
+              help="Leave the simulated sample out of the liquidation and price unions.")
+def build(raw_dir: str | None, quiet: bool, venue_file_specs: tuple[str, ...],
+          liquidation_specs: tuple[str, ...], price_bar_specs: tuple[str, ...],
+          no_simulator: bool) -> None:
     """dbt build into a private file, check it, publish it atomically, print the headline."""
+    from house_edge import venue_files
     from house_edge.headline import read_headline
+
+    specs = ([(s, None) for s in venue_file_specs]
+             + [(s, "liquidations") for s in liquidation_specs]
+             + [(s, "price_bars") for s in price_bar_specs])
+    try:
+        extra_vars = venue_files.build_vars(specs, use_simulator=not no_simulator)
+    except venue_files.VenueFileError as exc:
+        raise click.ClickException(str(exc)) from exc
 
     raw_paths = None
     if raw_dir:
@@ -111,7 +135,8 @@ def build(raw_dir: str | None, quiet: bool) -> None:
         root = publish.project_root()
         raw_paths = {k: root / DEFAULT_SAMPLE_DIR / f"{stem}.csv" for k, stem in RAW_FILES.items()}
     try:
-        report = publish.build_and_publish(raw_paths=raw_paths, echo=not quiet)
+        report = publish.build_and_publish(raw_paths=raw_paths, echo=not quiet,
+                                           extra_vars=extra_vars)
     except publish.BuildError as exc:
         raise click.ClickException(str(exc)) from exc
     timing = ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items())

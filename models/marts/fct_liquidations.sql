@@ -3,16 +3,20 @@
     incremental_strategy='delete+insert',
     unique_key='liquidation_id',
     on_schema_change='fail',
-    post_hook="{{ incremental_prune_missing_keys(ref('stg_simulator__liquidations'), 'liquidation_id') }}"
+    post_hook="{{ incremental_prune_missing_keys(ref('int_liquidations_unioned'), 'liquidation_id') }}"
 ) }}
--- One row per forced fill, with the liquidated position's leverage, margin mode and entry price.
+-- One row per forced fill from every input (int_liquidations_unioned: the simulator's file and
+-- the venue-format files), with the liquidated position's leverage, margin mode and entry price
+-- (simulated fills only; feed rows have no position).
 -- Incremental (macros/incremental): a run recomputes the fills staging (re)loaded since this
 -- table's last load and the fills within the lookback of its watermark (a position that arrives
--- late within the lookback is joined), and drops fills that left staging.
+-- late within the lookback is joined), and drops fills that left the union. Venue-format staging
+-- models are rebuilt in full each run, so their rows carry this run's loaded_at and are merged
+-- again every run (incremental by file for them is future work, see macros/incremental).
 with
 
 liquidations as (
-    select * from {{ ref('stg_simulator__liquidations') }} as stg
+    select * from {{ ref('int_liquidations_unioned') }} as stg
     where {{ incremental_rows_to_recompute('stg', 'liquidated_at') }}
 ),
 

@@ -20,7 +20,7 @@ liquidations as (
 ),
 
 price_bars as (
-    select * from {{ ref('stg_simulator__price_bars') }}
+    select * from {{ ref('int_price_bars_unioned') }}
 ),
 
 priced as (

@@ -12,7 +12,7 @@ positions as (
 ),
 
 liquidations as (
-    select * from {{ ref('fct_liquidations') }}
+    select * from {{ ref('stg_simulator__liquidations') }}
 ),
 
 price_bars as (

@@ -8,7 +8,7 @@ segmented as (
 ),
 
 price_bars as (
-    select * from {{ ref('stg_simulator__price_bars') }}
+    select * from {{ ref('int_price_bars_unioned') }}
 ),
 
 wave_venues as (

@@ -1,0 +1,73 @@
+-- One row per forced fill from every input: the simulator's file and each venue format's
+-- staging model (loaded rows only), with identical columns. The simulator contributes only the
+-- venues that no venue file feeds (macro simulator_venue_included; var use_simulator: false
+-- drops it). Adding a venue format = one staging model + one line in venue_models below.
+-- liquidation_id: the simulator's own id (< 1e12), or format_number x 1e12 + the row's number in
+-- its staging model, so ids never collide and a venue row's format is liquidation_id // 1e12.
+{%- set venue_models = [
+    ref('stg_binance__forceorder_jsonl'),
+    ref('stg_binance__forceorder_csv'),
+    ref('stg_bybit__all_liquidation'),
+    ref('stg_okx__liquidation_orders'),
+    ref('stg_hyperliquid__fills'),
+] %}
+
+with
+
+simulator as (
+    select
+        liquidation_id,
+        position_id,
+        venue,
+        symbol,
+        side,
+        is_long,
+        quantity,
+        price,
+        notional_usd,
+        liquidated_at,
+        is_shown_in_public_feed,
+        'fill' as price_basis,
+        false as is_snapshot_sampled,
+        'simulator' as source_format,
+        cast(null as {{ dbt.type_string() }}) as source_file,
+        -- when the incremental staging (re)loaded the row (macros/incremental)
+        loaded_at
+    from {{ ref('stg_simulator__liquidations') }}
+    where {{ simulator_venue_included('venue') }}
+),
+
+venue_files as (
+    {% for model in venue_models %}
+    select
+        cast({{ loop.index }} as {{ dbt.type_bigint() }}) * 1000000000000 + source_row_number as liquidation_id,
+        cast(null as {{ dbt.type_bigint() }}) as position_id,
+        venue,
+        symbol,
+        side,
+        is_long,
+        quantity,
+        price,
+        notional_usd,
+        liquidated_at,
+        -- every row of a venue's public feed was, by definition, shown by it
+        true as is_shown_in_public_feed,
+        price_basis,
+        is_snapshot_sampled,
+        source_format,
+        source_file,
+        -- venue staging tables are rebuilt every run: their rows are (re)loaded by this run
+        {{ incremental_loaded_at() }} as loaded_at
+    from {{ model }}
+    where quarantine_reason is null
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+final as (
+    select * from simulator
+    union all
+    select * from venue_files
+)
+
+select * from final
