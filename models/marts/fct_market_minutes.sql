@@ -4,7 +4,7 @@
 with
 
 price_bars as (
-    select * from {{ ref('stg_simulator__price_bars') }}
+    select * from {{ ref('int_price_bars_unioned') }}
 ),
 
 liquidation_minutes as (
