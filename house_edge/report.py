@@ -26,6 +26,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from house_edge.headline import RELIEF_SQL as HEADLINE_RELIEF_SQL
 from house_edge.headline import read_headline
 
 SCOPES = ("narrow", "medium", "broad")
@@ -136,6 +137,7 @@ def read_report_data(
             "venues": _frame(con, VENUES_SQL),
             "revenue": _frame(con, REVENUE_SQL),
             "relief": _frame(con, RELIEF_SQL),
+            "relief_totals": _frame(con, HEADLINE_RELIEF_SQL),
             "map": _frame(con, MAP_SQL, [map_symbol, map_max_distance]),
             "sources": _frame(con, SOURCES_SQL),
         }
@@ -234,17 +236,12 @@ def revenue_components_figure(data: dict[str, pd.DataFrame], basis: str) -> go.F
 
 
 def relief_ratio_table(data: dict[str, pd.DataFrame], venue: str) -> pd.DataFrame:
-    """Relief economic cost (exchange-funded programs) / revenue, per basis x scope x scenario."""
-    relief = data["relief"]
-    rows = relief[(relief["venue"] == venue) & relief["is_exchange_funded"]]
-    grouped = rows.groupby(["basis", "scope", "scenario"]).agg(
-        economic_cost_usd=("economic_cost_usd", "sum"),
-        face_value_usd=("face_value_usd", "sum"),
-        revenue_usd=("revenue_usd", "max"),
-    ).reset_index()
-    grouped["ratio"] = grouped["economic_cost_usd"] / grouped["revenue_usd"].where(
-        grouped["revenue_usd"] > 0)
-    return grouped
+    """Relief economic cost (exchange-funded programs) / revenue, per basis x scope x scenario:
+    the headline's own query (house_edge.headline.RELIEF_SQL), so report and headline agree."""
+    totals = data["relief_totals"]
+    rows = totals[totals["venue"] == venue].reset_index(drop=True)
+    rows["ratio"] = rows["ratio"].astype("float64")  # no ratio (None) -> NaN
+    return rows
 
 
 def relief_against_revenue_figure(data: dict[str, pd.DataFrame], venue: str) -> go.Figure:

@@ -13,7 +13,6 @@ import duckdb
 import pytest
 
 from house_edge import publish
-from house_edge.headline import RELIEF_SQL
 from house_edge.report import read_report_data, relief_ratio_table, render_report
 
 # Only what the report reads: seeds and models, no data tests (the full build is tested elsewhere).
@@ -51,16 +50,19 @@ def test_report_is_one_self_contained_file(report_html):
 
 
 def test_relief_ratios_in_the_report_are_the_headlines(warehouse, report_html):
-    """The report's ratio table and the printed headline compute relief / revenue separately
-    (pandas vs SQL); both must give the same Binance numbers, and the HTML shows them."""
+    """The report's ratio table (the headline's query) equals the sum of the mart's per-program
+    relief_to_revenue_ratio over Binance's exchange-funded programs, and the HTML shows it."""
     table = relief_ratio_table(read_report_data(warehouse), "binance")
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        headline = con.execute(RELIEF_SQL).fetchall()
-    headline_ratios = {(b, s, sc): r for v, b, s, sc, r, _, _ in headline if v == "binance"}
+        per_program = con.execute(
+            "select basis, scope, scenario, sum(relief_to_revenue_ratio), "
+            "count(relief_to_revenue_ratio) from marts.fct_relief_to_revenue "
+            "where venue = 'binance' and is_exchange_funded group by all").fetchall()
+    mart_ratios = {(b, s, sc): (r if n else None) for b, s, sc, r, n in per_program}
     # 3 bases (simulated, published-scaled, published fund flow) x 3 scopes x 3 scenarios
-    assert len(headline_ratios) == 3 * 3 * 3
+    assert len(mart_ratios) == len(table) == 3 * 3 * 3
     for row in table.itertuples():
-        expected = headline_ratios[(row.basis, row.scope, row.scenario)]
+        expected = mart_ratios[(row.basis, row.scope, row.scenario)]
         if expected is None:  # revenue <= 0: no ratio in either computation
             assert math.isnan(row.ratio)
         else:

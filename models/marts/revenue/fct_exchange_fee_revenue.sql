@@ -25,12 +25,8 @@ exchanges as (
     select * from {{ ref('exchanges') }}
 ),
 
-fund_movements as (
-    select * from {{ ref('insurance_fund_movements') }}
-),
-
-published_aggregates as (
-    select * from {{ ref('published_aggregates') }}
+published_flows as (
+    select * from {{ ref('int_published_fund_flows') }}
 ),
 
 scope_components as (
@@ -153,18 +149,7 @@ both_bases as (
         and simulated_components.scenario = scale_factors.scenario
 ),
 
--- What the venue's insurance fund (Binance: balance change over the day) or backstop vault
--- (Hyperliquid: HLP's published earnings) reported, low / central / high.
-published_flows as (
-    select venue, change_low_usd as low_usd, change_central_usd as central_usd,
-        change_high_usd as high_usd
-    from fund_movements
-    union all
-    select venue, value_low_usd, value_central_usd, value_high_usd
-    from published_aggregates
-    where metric = 'venue_earnings_usd'
-),
-
+-- the fund's or vault's published result (int_published_fund_flows), one row per scenario
 published_flow_scenarios as (
     select venue, 'low' as scenario, low_usd as flow_usd from published_flows
     union all

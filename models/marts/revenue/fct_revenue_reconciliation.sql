@@ -9,8 +9,8 @@ fee_revenue as (
     select * from {{ ref('fct_exchange_fee_revenue') }}
 ),
 
-fund_movements as (
-    select * from {{ ref('insurance_fund_movements') }}
+published_flow as (
+    select * from {{ ref('int_published_fund_flows') }}
 ),
 
 aggregates as (
@@ -29,16 +29,6 @@ narrow as (
     -- the modelled bases only: published_fund_flow's narrow scope IS the published figure
     where scope = 'narrow' and basis <> 'published_fund_flow'
     group by 1, 2
-),
-
-published_flow as (
-    select venue, change_low_usd as low_usd, change_central_usd as central_usd,
-        change_high_usd as high_usd, 'insurance fund change' as published_metric
-    from fund_movements
-    union all
-    select venue, value_low_usd, value_central_usd, value_high_usd, 'vault earnings (HLP)'
-    from aggregates
-    where metric = 'venue_earnings_usd'
 ),
 
 published_liquidations as (
