@@ -60,7 +60,8 @@ def _models_only(raw: dict[str, str], target: Path, full_refresh: bool) -> float
     seconds, _, _ = _timed_child(
         "from house_edge import publish, scheduled\n"
         f"state = scheduled.state_path(__import__('pathlib').Path({str(target)!r}))\n"
-        f"publish.run_dbt(['run'] + (['--full-refresh'] if {full_refresh!r} else []), "
+        f"publish.run_dbt(['run', '--target-path', str(scheduled.dbt_target_path(state))] + "
+        f"(['--full-refresh'] if {full_refresh!r} else []), "
         f"publish.project_root(), state, publish.raw_vars({raw!r}), echo=False)")
     return seconds
 

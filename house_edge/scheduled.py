@@ -7,11 +7,22 @@ the same steps:
 1. **Freshness**: ``dbt source freshness`` on the raw sources (newest fill / bar in the raw files
    against the clock; thresholds in models/staging/simulator/_simulator__sources.yml). Reported,
    not blocking: a stale capture still publishes what it has, and the report says it is stale.
-2. **Incremental build**: ``dbt build`` into a *persistent* private file
-   ``warehouse/.incremental/house_edge.duckdb`` (the state of the incremental models; only new
-   and live raw files are read, see macros/incremental). dbt's tests block here.
+   It reads only the raw files (into an in-memory DuckDB), so it runs beside the build.
+2. **Build** into a *persistent* private file ``warehouse/.incremental/house_edge.duckdb`` (the
+   state of the incremental models). Two kinds of run:
+
+   * **hourly** (the default once the state exists): ``dbt build --selector hourly``
+     (selectors.yml): every model, incremental ones reading only new and changed raw files, and
+     the data tests that guard an incremental merge (rows conserved per raw source, the unique
+     keys of the incremental models);
+   * **full** (``full_refresh=True``, the daily schedule, and any first run): ``dbt build
+     --full-refresh`` with seeds, every data test and every unit test.
+
+   dbt's tests block here. Each state keeps its own dbt target directory, so dbt's partial-parse
+   cache survives between runs (a project parse is ~3x the cached one).
 3. **Gate**: the file is checkpointed, checked for required tables, and validated read-only by the
-   Great Expectations publish gate (house_edge.validate). A critical failure stops the job.
+   Great Expectations publish gate (house_edge.validate), on every run, hourly too. A critical
+   failure stops the job. (Great Expectations is imported while dbt builds.)
 4. **Publish**: the gated file is copied next to the published file and ``os.replace()``d over it
    (one rename: readers see the old or the new warehouse, never half of one). The private file
    stays as the next run's state. A failed job leaves the published file untouched.
@@ -25,6 +36,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +57,7 @@ from house_edge.publish import (
 from house_edge.validate import CheckResult, ValidationSummary
 
 STATE_DIRNAME = ".incremental"
+HOURLY_SELECTOR = "hourly"  # selectors.yml
 
 
 @dataclass
@@ -67,6 +80,7 @@ class JobReport:
     seconds: dict[str, float] = field(default_factory=dict)
     row_counts: dict[str, int] = field(default_factory=dict)
     validation: ValidationSummary | None = None
+    kind: str = "full"  # "hourly" (dbt build --selector hourly) or "full"
 
 
 def state_path(target: Path) -> Path:
@@ -78,23 +92,31 @@ def gate_dir(state: Path) -> Path:
     return state.parent / "validation"
 
 
-def source_freshness(root: Path, db_path: Path, variables: dict[str, str]
-                     ) -> list[SourceFreshness]:
-    """``dbt source freshness`` on the raw sources; one result per source with a freshness
-    policy. Never raises for stale data (dbt exits 1 then); raises BuildError when dbt could
-    not produce results at all."""
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    out = db_path.parent / "sources.json"
-    out.unlink(missing_ok=True)
+def dbt_target_path(state: Path, purpose: str = "build") -> Path:
+    """dbt's target directory for a state file: its own, so the partial-parse cache (keyed on
+    the profile and the vars) stays valid from one scheduled run to the next."""
+    return state.parent / f"dbt_target_{purpose}"
+
+
+def _freshness_command(root: Path, state: Path, variables: dict[str, str]
+                       ) -> tuple[list[str], dict[str, str], Path]:
+    out = state.parent / "sources.json"
     cmd = [dbt_executable(), "source", "freshness", "--output", str(out),
+           "--target-path", str(dbt_target_path(state, "freshness")),
            "--project-dir", str(root), "--profiles-dir", str(root)]
     if variables:
         cmd += ["--vars", json.dumps(variables)]
-    env = dict(os.environ, HOUSE_EDGE_DUCKDB_PATH=str(db_path))
-    proc = subprocess.run(cmd, cwd=root, env=env, text=True, capture_output=True)
+    # The raw sources are read in place (read_csv / read_parquet): no warehouse file is needed,
+    # so freshness never contends with the build for the state file's lock.
+    env = dict(os.environ, HOUSE_EDGE_DUCKDB_PATH=":memory:")
+    return cmd, env, out
+
+
+def _parse_freshness(out: Path, proc_output: str, returncode: int | None
+                     ) -> list[SourceFreshness]:
     if not out.exists():
-        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-20:])
-        raise BuildError(f"`dbt source freshness` produced no results (exit {proc.returncode})"
+        tail = "\n".join(proc_output.splitlines()[-20:])
+        raise BuildError(f"`dbt source freshness` produced no results (exit {returncode})"
                          f"\n{tail}")
     results = []
     for r in json.loads(out.read_text())["results"]:
@@ -103,6 +125,31 @@ def source_freshness(root: Path, db_path: Path, variables: dict[str, str]
                                        max_loaded_at=r.get("max_loaded_at"),
                                        age_seconds=r.get("max_loaded_at_time_ago_in_s")))
     return sorted(results, key=lambda f: f.source)
+
+
+def start_source_freshness(root: Path, state: Path, variables: dict[str, str]
+                           ) -> tuple[subprocess.Popen, Path]:
+    """Start ``dbt source freshness`` on the raw sources in the background."""
+    state.parent.mkdir(parents=True, exist_ok=True)
+    cmd, env, out = _freshness_command(root, state, variables)
+    out.unlink(missing_ok=True)
+    proc = subprocess.Popen(cmd, cwd=root, env=env, text=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    return proc, out
+
+
+def finish_source_freshness(proc: subprocess.Popen, out: Path) -> list[SourceFreshness]:
+    """Wait for a started freshness check; one result per source with a freshness policy.
+    Never raises for stale data (dbt exits 1 then); raises BuildError when dbt could not produce
+    results at all."""
+    output, _ = proc.communicate()
+    return _parse_freshness(out, output or "", proc.returncode)
+
+
+def source_freshness(root: Path, state: Path, variables: dict[str, str]
+                     ) -> list[SourceFreshness]:
+    """``dbt source freshness`` on the raw sources (see finish_source_freshness)."""
+    return finish_source_freshness(*start_source_freshness(root, state, variables))
 
 
 def load_gate_summary(state: Path) -> ValidationSummary:
@@ -122,11 +169,23 @@ def load_gate_summary(state: Path) -> ValidationSummary:
 
 
 def build(root: Path, state: Path, variables: dict[str, str], full_refresh: bool = False,
-          echo: bool = True) -> None:
-    """Step 2: incremental ``dbt build`` into the private state file."""
+          echo: bool = True, selector: str | None = None) -> None:
+    """Step 2: ``dbt build`` into the private state file (``selector``: a selectors.yml name,
+    e.g. the hourly one; none builds every node)."""
     state.parent.mkdir(parents=True, exist_ok=True)
-    run_dbt(["build", *(["--full-refresh"] if full_refresh else [])], root, state, variables,
-            echo=echo)
+    args = ["build", "--target-path", str(dbt_target_path(state))]
+    if full_refresh:
+        args.append("--full-refresh")
+    if selector:
+        args += ["--selector", selector]
+    run_dbt(args, root, state, variables, echo=echo)
+
+
+def _import_gate_libraries() -> None:
+    try:
+        import great_expectations  # noqa: F401  (~4 s of imports; warmed while dbt builds)
+    except Exception:  # noqa: BLE001 - the gate itself reports any import problem
+        pass
 
 
 def gate(root: Path, state: Path, variables: dict[str, str]) -> tuple[dict[str, int],
@@ -151,26 +210,41 @@ def publish(state: Path, target: Path) -> ValidationSummary:
 
 def run_job(raw_paths: dict[str, str | Path] | None = None, target: Path | None = None,
             full_refresh: bool = False, echo: bool = True,
-            extra_vars: dict[str, str] | None = None) -> JobReport:
-    """Freshness, incremental build, gate, publish: the whole scheduled job."""
+            extra_vars: dict[str, str] | None = None, all_tests: bool = False) -> JobReport:
+    """Freshness, build, gate, publish: the whole scheduled job.
+
+    An **hourly** run (``dbt build --selector hourly``) once the state exists; a **full** run
+    (every node) with ``full_refresh``, ``all_tests`` (incremental models, every test) or on the
+    first run."""
     root = project_root()
     target = Path(target) if target else published_path(root)
     state = state_path(target)
     variables = {**raw_vars(raw_paths), **(extra_vars or {})}
-    report = JobReport(published_path=target, state_path=state)
+    hourly = not (full_refresh or all_tests) and state.exists()
+    report = JobReport(published_path=target, state_path=state,
+                       kind="hourly" if hourly else "full")
 
     from house_edge.raw_files import check_raw_files
 
     t0 = time.perf_counter()
     check_raw_files(root, variables)  # a missing or malformed raw file stops the job here
-    report.freshness = source_freshness(root, state, variables)
-    report.seconds["freshness"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    build(root, state, variables, full_refresh=full_refresh, echo=echo)
+    freshness = start_source_freshness(root, state, variables)
+    warm = threading.Thread(target=_import_gate_libraries, daemon=True)
+    warm.start()
+    try:
+        build(root, state, variables, full_refresh=full_refresh, echo=echo,
+              selector=HOURLY_SELECTOR if hourly else None)
+    except BaseException:
+        freshness[0].kill()
+        freshness[0].communicate()
+        raise
     report.seconds["dbt_build"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    report.freshness = finish_source_freshness(*freshness)
+    report.seconds["freshness_wait"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
+    warm.join()
     report.row_counts, report.validation = gate(root, state, variables)
     report.seconds["validate"] = time.perf_counter() - t0
 

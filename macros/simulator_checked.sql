@@ -102,7 +102,9 @@ checked as (
 select * from checked
 {%- endmacro %}
 
-{% macro simulator_positions_checked(source_relation) -%}
+{#- loaded_keys_relation (optional): position_id already loaded by earlier runs of an incremental
+    model and not re-read now (see simulator_liquidations_checked). -#}
+{% macro simulator_positions_checked(source_relation, loaded_keys_relation=none) -%}
 with
 
 source as (
@@ -179,12 +181,24 @@ key_ranked as (
     from row_checked
 ),
 
+{%- if loaded_keys_relation is not none %}
+
+loaded_keys as (
+    select distinct position_id from {{ loaded_keys_relation }}
+),
+{%- endif %}
+
 checked as (
     select
         key_ranked.*,
         coalesce(
             row_quarantine_reason,
-            case when key_rank > 1 then 'duplicate_key' end
+            case
+                when key_rank > 1 then 'duplicate_key'
+                {%- if loaded_keys_relation is not none %}
+                when key_ranked.position_id in (select position_id from loaded_keys) then 'duplicate_key'
+                {%- endif %}
+            end
         ) as quarantine_reason
     from key_ranked
 )

@@ -11,9 +11,9 @@
   ERROR severity, and nothing downstream runs.
 * ``published_warehouse``: the last asset; copies the gated state over the published file in
   one ``os.replace()``.
-* schedules: ``house_edge_hourly`` (live captures: incremental, minute 5 of every hour) and
-  ``house_edge_daily`` (00:30 UTC: a full refresh that re-reads every raw file, so rows later
-  than the lookback are caught up once a day).
+* schedules: ``house_edge_hourly`` (live captures: incremental, minute 5 of every hour; the dbt
+  tests tagged ``hourly`` and the publish gate) and ``house_edge_daily`` (00:30 UTC: a full
+  refresh that re-reads every raw file and runs every dbt test).
 
 Configuration comes from the environment, like the CLI: HOUSE_EDGE_PUBLISHED_PATH (default
 warehouse/house_edge.duckdb), HOUSE_EDGE_RAW_LIQUIDATIONS / _PRICE_BARS / _POSITIONS (a file or
@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from dagster import (
+    AssetCheckKey,
     AssetCheckResult,
     AssetCheckSeverity,
     AssetCheckSpec,
@@ -214,9 +215,30 @@ def published_warehouse(context: AssetExecutionContext, house_edge: HouseEdgeSet
                                        "bytes": target.stat().st_size})
 
 
+def hourly_dbt_check_keys() -> list[AssetCheckKey]:
+    """The asset checks of the dbt tests the hourly selector runs (tag ``hourly``,
+    selectors.yml): rows conserved per raw source and the unique keys of incremental models."""
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    keys = []
+    for node in manifest["nodes"].values():
+        if (node["resource_type"] == "test" and "hourly" in node["tags"]
+                and node.get("attached_node") in manifest["nodes"]):
+            model = manifest["nodes"][node["attached_node"]]["name"]
+            keys.append(AssetCheckKey(
+                get_asset_key_for_model([house_edge_dbt_assets], model), node["name"]))
+    return sorted(keys, key=lambda k: k.to_user_string())
+
+
+GATE_CHECK_KEYS = [AssetCheckKey(key, f"gate_{suite}") for suite, key in GATE_KEYS.items()]
 ALL_ASSETS = AssetSelection.all() | AssetSelection.all_asset_checks()
-hourly_job = define_asset_job("house_edge_hourly", selection=ALL_ASSETS,
-                              description="Incremental: new and live raw files only.")
+# Hourly, like `house-edge scheduled-run`: every asset (incremental models read only new and
+# changed raw files), the hourly dbt tests and the blocking publish gate; every other dbt test
+# runs in the daily full refresh.
+HOURLY_ASSETS = (AssetSelection.all().without_checks()
+                 | AssetSelection.checks(*hourly_dbt_check_keys(), *GATE_CHECK_KEYS))
+hourly_job = define_asset_job("house_edge_hourly", selection=HOURLY_ASSETS,
+                              description="Incremental: new and changed raw files only; the "
+                                          "hourly dbt tests and the publish gate.")
 daily_job = define_asset_job(
     "house_edge_daily", selection=ALL_ASSETS,
     description="Full refresh: re-reads every raw file (catches rows later than the lookback).",

@@ -2,11 +2,11 @@
     Incremental loads: the reusable pattern behind the large facts (see _incremental__macros.yml).
 
     Raw files -> a `*_checked` staging model, incremental by FILE:
-      each run reads only the raw files that are new (never loaded) or still "live" (their latest
-      valid event is within var('incremental_lookback_minutes') of the watermark, i.e. a capture
-      that may still be appended to), and replaces every row of those files (delete+insert with
-      unique_key = source_file). Re-running the same window re-reads the same files and writes the
-      same rows: idempotent. The file list is a constant IN list, so DuckDB opens no other file.
+      each run reads only the raw files that are new (never loaded) or changed (size or
+      modification time differs from the version loaded: a live capture appended to, a file
+      rewritten), and replaces every row of those files (delete+insert with unique_key =
+      source_file). Re-running with no new data reads no file and writes nothing: idempotent. The
+      file list is a constant IN list, so DuckDB opens no other file.
     Downstream facts -> incremental by ROW or BUCKET:
       a model recomputes the rows its upstream (re)wrote since its own last load (`loaded_at`), plus
       the rows within the lookback of its own watermark (so late positions or price bars within the
@@ -30,48 +30,73 @@
 {%- endmacro %}
 
 {#-
+    The raw files a `*_checked` model reads, snapshotted BEFORE the read: a list of
+    [path, bytes, modified_us] (size and modification time in microseconds since the epoch), from
+    DuckDB's read_blob() (metadata only: the projection never opens the files' content). Taken
+    first so a file appended to while this run reads it has changed by the next run's snapshot,
+    and is read again then. Empty at parse time.
+-#}
+{% macro incremental_raw_file_versions(raw_path) -%}
+    {{ return(adapter.dispatch('incremental_raw_file_versions', 'house_edge')(raw_path)) }}
+{%- endmacro %}
+
+{% macro default__incremental_raw_file_versions(raw_path) -%}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set list_sql -%}
+        select filename, size, epoch_us(last_modified)
+        from read_blob('{{ raw_path | replace("'", "''") }}')
+        order by 1
+    {%- endset -%}
+    {{ return(run_query(list_sql).rows | map('list') | list) }}
+{%- endmacro %}
+
+{#-
     The raw files a `*_checked` model must (re)read on this run, as a list of paths, or none when
     the model is built from scratch (first run or --full-refresh: read everything).
-    raw_path: the glob the source reads (the same var); event_time: a timestamp column of `this`.
-    A file is read when it is not in `this` yet, or when its latest valid event
-    (quarantine_reason is null) is at or after the watermark minus the lookback.
-    Runs a query at execution time (DuckDB's glob() lists the files the reader would match,
-    spelled as the reader's `filename` column spells them).
+    file_versions: incremental_raw_file_versions(). A file is read when it is not in `this` yet
+    or its size or modification time differs from the version `this` loaded (appended to,
+    rewritten); an unchanged file is never opened. The list becomes a constant IN filter on the
+    reader's `filename`, which DuckDB uses to skip every other file.
 -#}
-{% macro incremental_raw_files_to_read(raw_path, event_time) -%}
+{% macro incremental_raw_files_to_read(file_versions) -%}
     {%- if not (execute and is_incremental()) -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set list_sql -%}
-        with
-
-        present as (
-            select file as source_file from glob('{{ raw_path | replace("'", "''") }}')
-        ),
-
-        loaded as (
-            select
-                source_file,
-                max(case when quarantine_reason is null then {{ event_time }} end) as last_event_at
-            from {{ this }}
-            group by 1
-        ),
-
-        watermark as (
-            select max(last_event_at) - {{ incremental_lookback_interval() }} as live_from
-            from loaded
-        )
-
-        select present.source_file
-        from present
-        left join loaded
-            on present.source_file = loaded.source_file
-        cross join watermark
-        where loaded.source_file is null
-            or loaded.last_event_at >= watermark.live_from
-        order by 1
+    {%- set loaded_sql -%}
+        select distinct source_file, source_file_bytes, source_file_modified_us from {{ this }}
     {%- endset -%}
-    {{ return(run_query(list_sql).columns[0].values() | list) }}
+    {%- set loaded = [] -%}
+    {%- for row in run_query(loaded_sql).rows -%}
+        {%- do loaded.append(row[0] ~ '|' ~ row[1] ~ '|' ~ row[2]) -%}
+    {%- endfor -%}
+    {%- set to_read = [] -%}
+    {%- for file in file_versions -%}
+        {%- if (file[0] ~ '|' ~ file[1] ~ '|' ~ file[2]) not in loaded -%}
+            {%- do to_read.append(file[0]) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(to_read) }}
+{%- endmacro %}
+
+{#-
+    A relation (source_file, source_file_bytes, source_file_modified_us): the snapshotted
+    version of each raw file, as constants, for the checked model to stamp on the rows it reads.
+-#}
+{% macro incremental_raw_file_versions_relation(file_versions) -%}
+    {%- if file_versions | length == 0 -%}
+        (select cast(null as {{ dbt.type_string() }}) as source_file,
+            cast(null as {{ dbt.type_bigint() }}) as source_file_bytes,
+            cast(null as {{ dbt.type_bigint() }}) as source_file_modified_us
+        where 1 = 0)
+    {%- else -%}
+        (select * from (values
+            {%- for file in file_versions %}
+            ('{{ file[0] | replace("'", "''") }}', cast({{ file[1] }} as {{ dbt.type_bigint() }}), cast({{ file[2] }} as {{ dbt.type_bigint() }})){{ "," if not loop.last }}
+            {%- endfor %}
+        ) as raw_files (source_file, source_file_bytes, source_file_modified_us))
+    {%- endif -%}
 {%- endmacro %}
 
 {#- `column in ('a', 'b')`, or a false predicate for an empty list. -#}
@@ -123,13 +148,35 @@
 {#-
     post_hook for a row-keyed incremental model: delete the rows whose key is no longer in the
     upstream (e.g. a re-read raw file now quarantines or lacks a row). No-op on a full build.
+    After the merge every upstream key is in `this`, so equal row counts mean equal key sets: the
+    anti-join (a scan of both) runs only when the counts differ.
 -#}
 {% macro incremental_prune_missing_keys(upstream_relation, key) -%}
-    {%- if is_incremental() -%}
+    {%- if is_incremental() and execute -%}
+        {%- set counts = run_query("select (select count(*) from " ~ this ~ "), (select count(*) from "
+                                   ~ upstream_relation ~ ")").rows[0] -%}
+    {%- endif -%}
+    {%- if is_incremental() and execute and counts[0] != counts[1] -%}
         delete from {{ this }}
         where not exists (
             select 1 from {{ upstream_relation }} as upstream
             where upstream.{{ key }} = {{ this }}.{{ key }}
+        )
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    post_hook for a `*_checked` model incremental by file: delete the rows of raw files no longer
+    present (a file removed from the capture), so the downstream prune hooks drop their rows too.
+    A no-op statement on a build from scratch.
+-#}
+{% macro incremental_prune_missing_files(raw_path) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where source_file not in (
+            select file from glob('{{ raw_path | replace("'", "''") }}')
         )
     {%- else -%}
         select 1

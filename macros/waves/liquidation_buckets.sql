@@ -4,16 +4,45 @@
     not gaps. Venues and symbols come from the reference seeds, so a venue-symbol without fills
     is a row of zeros too. Shared by int_liquidation_buckets_minute and _second.
     Incremental (macros/incremental): on an incremental run only the buckets from the earliest
-    fill fct_liquidations (re)wrote since this model's last load onwards are recomputed (none when
-    nothing was written); the caller merges them on (venue, symbol, bucket_at).
+    fill fct_liquidations (re)wrote since this model's last load, or from the earliest bucket
+    whose stored fill count no longer matches fct_liquidations (fills removed), onwards are
+    recomputed (none when neither); the caller merges them on (venue, symbol, bucket_at).
 -#}
 {% macro liquidation_buckets(grain, window_start, window_end) %}
+{%- if is_incremental() %}
+{%- set window_start_sql = "cast('" ~ window_start ~ "' as " ~ dbt.type_timestamp() ~ ")" %}
+{%- set window_end_sql = "cast('" ~ window_end ~ "' as " ~ dbt.type_timestamp() ~ ")" %}
+{%- set far_future = "cast('9999-01-01' as " ~ dbt.type_timestamp() ~ ")" %}
+{%- set first_bucket -%}
+    (
+        select least(
+            coalesce({{ incremental_first_bucket_to_recompute(ref('fct_liquidations'), 'liquidated_at', grain) }}, {{ far_future }}),
+            coalesce(min(coalesce(current_counts.bucket_at, stored_counts.bucket_at)), {{ far_future }})
+        )
+        from (
+            select venue, symbol, {{ dbt.date_trunc(grain, 'liquidated_at') }} as bucket_at,
+                count(*) as liquidation_count
+            from {{ ref('fct_liquidations') }}
+            where liquidated_at >= {{ window_start_sql }} and liquidated_at < {{ window_end_sql }}
+            group by 1, 2, 3
+        ) as current_counts
+        full outer join (
+            select venue, symbol, bucket_at, liquidation_count from {{ this }}
+            where liquidation_count > 0
+        ) as stored_counts
+            on current_counts.venue = stored_counts.venue
+            and current_counts.symbol = stored_counts.symbol
+            and current_counts.bucket_at = stored_counts.bucket_at
+        where coalesce(current_counts.liquidation_count, 0) <> coalesce(stored_counts.liquidation_count, 0)
+    )
+{%- endset %}
+{%- endif %}
 with
 
 liquidations as (
     select * from {{ ref('fct_liquidations') }}
     {%- if is_incremental() %}
-    where liquidated_at >= {{ incremental_first_bucket_to_recompute(ref('fct_liquidations'), 'liquidated_at', grain) }}
+    where liquidated_at >= {{ first_bucket }}
     {%- endif %}
 ),
 
@@ -42,7 +71,7 @@ grid as (
     cross join exchanges
     cross join symbols
     {%- if is_incremental() %}
-    where spine.bucket_at >= {{ incremental_first_bucket_to_recompute(ref('fct_liquidations'), 'liquidated_at', grain) }}
+    where spine.bucket_at >= {{ first_bucket }}
     {%- endif %}
 ),
 

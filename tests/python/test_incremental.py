@@ -2,10 +2,11 @@
 
 The committed sample's raw liquidations are split by hour into files. One warehouse is built
 from scratch on the final set of files; another by a sequence of incremental runs: the hours up
-to the waterfall, then the later hours with a late fill appended (within the lookback) to a file
-already loaded and a new file holding a fill from hours earlier and a row that must be
-quarantined, then the same window again. Every incremental table (and the clean/quarantine views
-over staging) must then be equal, EXCEPT ALL both ways, ignoring only the `loaded_at` column.
+to the waterfall; then the later hours, a late fill appended to a file already loaded, and a new
+file holding a fill from hours earlier and a row that must be quarantined; the same files again
+(nothing new: nothing read); then with that new file deleted. Every incremental table (and the
+clean/quarantine views over staging) must then be equal, EXCEPT ALL both ways, ignoring only the
+`loaded_at` column.
 """
 
 from __future__ import annotations
@@ -25,7 +26,11 @@ COMPARED = (
     "staging.stg_simulator__liquidations_checked",
     "staging.stg_simulator__liquidations",
     "staging.stg_simulator__liquidations_quarantine",
+    "staging.stg_simulator__positions_checked",
+    "staging.stg_simulator__positions",
+    "staging.stg_simulator__positions_quarantine",
     "marts.fct_liquidations",
+    "marts.fct_position_outcomes",
     "intermediate.int_liquidations_priced",
     "intermediate.int_liquidation_buckets_minute",
     "intermediate.int_liquidation_buckets_minute_by_scope",
@@ -33,6 +38,7 @@ COMPARED = (
 )
 SELECT = ["--select", "+int_liquidations_priced", "+int_liquidation_buckets_second",
           "+int_liquidation_buckets_minute_by_scope", "+stg_simulator__liquidations_quarantine",
+          "+fct_position_outcomes", "+stg_simulator__positions_quarantine",
           "--resource-type", "seed", "--resource-type", "model"]
 HOUR_MS = 3_600_000
 LOOKBACK_MINUTES = 30
@@ -145,15 +151,20 @@ def test_a_sequence_of_incremental_runs_equals_a_full_refresh_row_for_row(tmp_pa
     bad[header.index("price")] = "0.0"
     _write(raw / "liquidations_late_delivery.csv", header, [early, bad])
     _run(root, incr_db, raw_glob)
-    # Only the new files and the live ones (newest fill within the lookback of the newest fill
-    # loaded before this run: the waterfall file, appended to) were read; no earlier hour was.
-    watermark = max(int(r[ms_col]) for h in hours[:i + 1] for r in by_hour[h])
-    live = {str(path(h)) for h in hours[:i + 1]
-            if max(int(r[ms_col]) for r in by_hour[h]) >= watermark - LOOKBACK_MINUTES * 60_000}
-    assert str(path(waterfall)) in live and str(path(hours[0])) not in live
-    assert _files_read_by_last_run(incr_db) == live | {str(path(h)) for h in hours[i + 1:]} | {
-        str(raw / "liquidations_late_delivery.csv")}
-    # Run 3: the same window again (nothing new): idempotent.
+    # Only the new files and the one appended to (its size and modification time changed) were
+    # read; no other earlier hour was.
+    assert _files_read_by_last_run(incr_db) == {str(path(h)) for h in hours[i + 1:]} | {
+        str(path(waterfall)), str(raw / "liquidations_late_delivery.csv")}
+    with duckdb.connect(str(incr_db), read_only=True) as con:
+        assert con.execute("select quarantine_reason, count(*) from "
+                           "staging.stg_simulator__liquidations_quarantine group by 1"
+                           ).fetchall() == [("non_positive_price", 1)]
+    # Run 3: the same files again (nothing new): nothing is read, nothing changes.
+    before = _files_read_by_last_run(incr_db)
+    _run(root, incr_db, raw_glob)
+    assert _files_read_by_last_run(incr_db) == before
+    # Run 4: the late-delivery file is withdrawn: its rows leave every table.
+    (raw / "liquidations_late_delivery.csv").unlink()
     _run(root, incr_db, raw_glob)
 
     full_db = tmp_path / "full" / "house_edge.duckdb"
@@ -162,17 +173,19 @@ def test_a_sequence_of_incremental_runs_equals_a_full_refresh_row_for_row(tmp_pa
 
     diffs = _differences(full_db, incr_db, tmp_path)
     for table, (n, only_full, only_incr) in diffs.items():
-        assert n > 0, f"{table} is empty"
+        assert n > 0 or table.endswith("_quarantine"), f"{table} is empty"
         assert (only_full, only_incr) == (0, 0), (
             f"{table}: {only_full} rows only in the full refresh, {only_incr} only in the "
             f"incremental sequence (of {n})")
     with duckdb.connect(str(incr_db), read_only=True) as con:
         n_fct = con.execute("select count(*) from marts.fct_liquidations").fetchone()[0]
-        reasons = con.execute("select quarantine_reason, count(*) from "
-                              "staging.stg_simulator__liquidations_quarantine group by 1"
-                              ).fetchall()
+        n_quarantined = con.execute("select count(*) from "
+                                    "staging.stg_simulator__liquidations_quarantine").fetchone()[0]
         assert con.execute("select count(*) from marts.fct_liquidations where liquidation_id "
-                           f"in ({next_id}, {next_id + 1})").fetchone()[0] == 2
-    assert n_fct == len(rows) + 2  # every sample fill, the late one and the early one
-    assert reasons == [("non_positive_price", 1)]
+                           f"in ({next_id}, {next_id + 1})").fetchone()[0] == 1
+        n_liquidated = con.execute("select count(*) from marts.fct_position_outcomes "
+                                   "where is_liquidated").fetchone()[0]
+    assert n_fct == len(rows) + 1  # every sample fill and the late one
+    assert n_quarantined == 0
+    assert n_liquidated > 0
     shutil.rmtree(tmp_path, ignore_errors=True)

@@ -53,6 +53,22 @@ def test_dagster_job_materialises_all_assets_and_checks_and_a_failed_gate_stops_
     dbt_tests = [c for (_, name), c in checks.items() if not name.startswith("gate_")]
     assert len(dbt_tests) > 100 and all(c.passed for c in dbt_tests)
     assert target.exists() and (target.parent / "validation" / "latest.json").exists()
+
+    # The hourly job's selection (incremental on the state just built): every asset again, but
+    # of the dbt tests only those tagged `hourly` (selectors.yml), and the blocking gate.
+    hourly_keys = d.hourly_dbt_check_keys()
+    assert 5 <= len(hourly_keys) < len(dbt_tests)
+    hourly = materialize(
+        [d.raw_files, d.house_edge_dbt_assets, d.publish_gate, d.published_warehouse],
+        selection=d.HOURLY_ASSETS,
+        resources={"dbt": d.defs.resources["dbt"], "house_edge": settings},
+        instance=instance, raise_on_error=False)
+    assert hourly.success
+    assert {e.asset_key for e in hourly.get_asset_materialization_events()} == expected_assets
+    hourly_checks = {(c.asset_key, c.check_name): c for c in hourly.get_asset_check_evaluations()}
+    assert set(hourly_checks) == ({(k.asset_key, k.name) for k in hourly_keys}
+                                  | {(k.asset_key, k.name) for k in d.GATE_CHECK_KEYS})
+    assert all(c.passed for (_, name), c in hourly_checks.items() if not name.startswith("gate_"))
     published = _digest(target)
 
     # Corrupt the built state the way a bad input would show up in it: a fill far outside its

@@ -24,6 +24,7 @@ priced as (
         maintenance_margin_rate,
         maintenance_amount_usd,
         opened_at,
+        loaded_at,
         {{ liquidation_price('side', 'entry_price', 'quantity', 'leverage',
                              'maintenance_margin_rate', 'maintenance_amount_usd') }} as liquidation_price,
         {{ bankruptcy_price('side', 'entry_price', 'leverage') }} as bankruptcy_price

@@ -1,9 +1,22 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='position_id',
+    on_schema_change='fail',
+    post_hook="{{ incremental_prune_missing_keys(ref('int_positions_with_liquidation_prices'), 'position_id') }}"
+) }}
 -- One row per position: did the observed trade path after it opened cross its computed
 -- liquidation price (the prediction), and was it liquidated (the outcome)?
 -- The running extreme is computed once per venue x symbol with a window over the bars (lowest
 -- low / highest high from each bar to the end of the window), then joined to each position on
 -- its opening minute: no per-position scan of the bars. The first crossing minute comes from the
 -- record extremes of each distinct opening minute's path (see crossing_starts below).
+-- Incremental (macros/incremental): a run recomputes only the positions whose inputs changed:
+-- new or re-read positions (loaded since this table's last load), positions whose venue x symbol
+-- price path changed (a fingerprint of its bars, `price_path_version`, differs from the one
+-- stored), and positions whose forced fills changed (a fill loaded since, or the count differs:
+-- a fill removed). Positions that left staging are pruned. Any other change (a var, the macros)
+-- needs --full-refresh.
 with
 
 positions as (
@@ -17,6 +30,83 @@ liquidations as (
 price_bars as (
     select * from {{ ref('stg_simulator__price_bars') }}
 ),
+
+-- one fingerprint per venue x symbol of the bars every path is read from
+price_path_versions as (
+    select
+        venue,
+        symbol,
+        {{ dbt.hash(dbt.listagg(
+            dbt.concat(["cast(bar_opened_at as " ~ dbt.type_string() ~ ")", "'|'",
+                        "cast(low_price as " ~ dbt.type_string() ~ ")", "'|'",
+                        "cast(high_price as " ~ dbt.type_string() ~ ")"]),
+            "';'", "order by bar_opened_at")) }} as price_path_version
+    from price_bars
+    where bar_opened_at >= cast('{{ var("event_window_start") }}' as {{ dbt.type_timestamp() }})
+        and bar_opened_at < cast('{{ var("event_window_end") }}' as {{ dbt.type_timestamp() }})
+    group by 1, 2
+),
+
+first_liquidations as (
+    select
+        position_id,
+        min(liquidated_at) as first_liquidated_at,
+        count(*) as liquidation_count,
+        -- a fixed order: the same bits whichever run summed them (macros/ordered_sum.sql)
+        {{ ordered_sum('notional_usd', 'liquidation_id') }} as liquidated_notional_usd,
+        max(loaded_at) as last_loaded_at
+    from liquidations
+    group by 1
+),
+{%- if is_incremental() %}
+
+-- the venue x symbol series whose bars changed since this table stored their fingerprint
+changed_price_paths as (
+    (
+        select venue, symbol, coalesce(price_path_version, '') as price_path_version
+        from price_path_versions
+        except
+        select distinct venue, symbol, coalesce(price_path_version, '') as price_path_version
+        from {{ this }}
+    )
+    union
+    (
+        select distinct venue, symbol, coalesce(price_path_version, '') as price_path_version
+        from {{ this }}
+        except
+        select venue, symbol, coalesce(price_path_version, '') as price_path_version
+        from price_path_versions
+    )
+),
+
+-- positions whose forced-fill count differs from the stored one (fills removed or added)
+changed_fill_counts as (
+    select coalesce(current_counts.position_id, stored_counts.position_id) as position_id
+    from first_liquidations as current_counts
+    full outer join (
+        select position_id, liquidation_count from {{ this }} where liquidation_count > 0
+    ) as stored_counts
+        on current_counts.position_id = stored_counts.position_id
+    where coalesce(current_counts.liquidation_count, 0) <> coalesce(stored_counts.liquidation_count, 0)
+),
+
+-- a union of small sets, never a join of every position with every stored outcome
+positions_to_recompute as (
+    select position_id from positions
+    where loaded_at > (select max(loaded_at) from {{ this }})
+    union
+    select positions.position_id
+    from positions
+    inner join changed_price_paths
+        on positions.venue = changed_price_paths.venue
+        and positions.symbol = changed_price_paths.symbol
+    union
+    select position_id from first_liquidations
+    where last_loaded_at > (select max(loaded_at) from {{ this }})
+    union
+    select position_id from changed_fill_counts
+),
+{%- endif %}
 
 window_bars as (
     select
@@ -59,6 +149,9 @@ positions_with_opening_minute as (
             else {{ dbt.date_trunc('minute', 'positions.opened_at') }}
         end as opening_minute_at
     from positions
+    {%- if is_incremental() %}
+    where positions.position_id in (select position_id from positions_to_recompute)
+    {%- endif %}
 ),
 
 positions_with_path as (
@@ -157,16 +250,6 @@ first_crossings as (
     group by 1
 ),
 
-first_liquidations as (
-    select
-        position_id,
-        min(liquidated_at) as first_liquidated_at,
-        count(*) as liquidation_count,
-        sum(notional_usd) as liquidated_notional_usd
-    from liquidations
-    group by 1
-),
-
 final as (
     select
         positions_with_path.position_id,
@@ -197,12 +280,17 @@ final as (
             when first_liquidations.position_id is not null
                 then 'false_negative'
             else 'true_negative'
-        end as outcome_class
+        end as outcome_class,
+        price_path_versions.price_path_version,
+        {{ incremental_loaded_at() }} as loaded_at
     from positions_with_path
     left join first_crossings
         on positions_with_path.position_id = first_crossings.position_id
     left join first_liquidations
         on positions_with_path.position_id = first_liquidations.position_id
+    left join price_path_versions
+        on positions_with_path.venue = price_path_versions.venue
+        and positions_with_path.symbol = price_path_versions.symbol
 )
 
 select * from final

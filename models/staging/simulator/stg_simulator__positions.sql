@@ -1,9 +1,12 @@
+{{ config(materialized='view') }}
 -- One row per open leveraged position that passed every row check in
 -- simulator_positions_checked(); the rejected rows are in stg_simulator__positions_quarantine.
+-- A view over the incremental stg_simulator__positions_checked: the checks run once per raw
+-- row, when its file is loaded.
 with
 
 checked as (
-    {{ simulator_positions_checked(source('simulator', 'positions')) }}
+    select * from {{ ref('stg_simulator__positions_checked') }}
 ),
 
 passed as (
@@ -26,7 +29,9 @@ final as (
         cast(quantity * entry_price as {{ type_double() }}) as notional_usd,
         cast(maintenance_margin_rate as {{ type_double() }}) as maintenance_margin_rate,
         cast(maintenance_amount_usd as {{ type_double() }}) as maintenance_amount_usd,
-        opened_at
+        opened_at,
+        source_file,
+        loaded_at
     from passed
 )
 

@@ -1,8 +1,10 @@
+{{ config(materialized='view') }}
 -- Raw position rows rejected by simulator_positions_checked(), unchanged, with the reason.
+-- A view over the incremental stg_simulator__positions_checked.
 with
 
 checked as (
-    {{ simulator_positions_checked(source('simulator', 'positions')) }}
+    select * from {{ ref('stg_simulator__positions_checked') }}
 ),
 
 final as (
@@ -19,7 +21,7 @@ final as (
         maintenance_margin_rate,
         maintenance_amount_usd,
         opened_at_ms,
-        filename as source_file,
+        source_file,
         quarantine_reason
     from checked
     where quarantine_reason is not null
