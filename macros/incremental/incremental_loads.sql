@@ -149,12 +149,16 @@
     post_hook for a row-keyed incremental model: delete the rows whose key is no longer in the
     upstream (e.g. a re-read raw file now quarantines or lacks a row). No-op on a full build.
     After the merge every upstream key is in `this`, so equal row counts mean equal key sets: the
-    anti-join (a scan of both) runs only when the counts differ.
+    anti-join (a scan of both) runs only when the counts differ. rows_per_key: rows of `this` per
+    upstream key (e.g. 3 scenarios); upstream_filter: the upstream rows `this` keeps (a SQL
+    predicate), when it keeps fewer.
 -#}
-{% macro incremental_prune_missing_keys(upstream_relation, key) -%}
+{% macro incremental_prune_missing_keys(upstream_relation, key, rows_per_key=1, upstream_filter=none) -%}
     {%- if is_incremental() and execute -%}
-        {%- set counts = run_query("select (select count(*) from " ~ this ~ "), (select count(*) from "
-                                   ~ upstream_relation ~ ")").rows[0] -%}
+        {%- set counts = run_query("select (select count(*) from " ~ this ~ "), (select "
+                                   ~ rows_per_key ~ " * count(*) from " ~ upstream_relation
+                                   ~ (" where " ~ upstream_filter if upstream_filter else "")
+                                   ~ ")").rows[0] -%}
     {%- endif -%}
     {%- if is_incremental() and execute and counts[0] != counts[1] -%}
         delete from {{ this }}

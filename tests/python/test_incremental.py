@@ -31,6 +31,7 @@ COMPARED = (
     "staging.stg_simulator__positions_quarantine",
     "marts.fct_liquidations",
     "marts.fct_position_outcomes",
+    "intermediate.int_liquidation_fills_revenue",
     "intermediate.int_liquidations_priced",
     "intermediate.int_liquidation_buckets_minute",
     "intermediate.int_liquidation_buckets_minute_by_scope",
@@ -39,6 +40,7 @@ COMPARED = (
 SELECT = ["--select", "+int_liquidations_priced", "+int_liquidation_buckets_second",
           "+int_liquidation_buckets_minute_by_scope", "+stg_simulator__liquidations_quarantine",
           "+fct_position_outcomes", "+stg_simulator__positions_quarantine",
+          "+int_liquidation_fills_revenue",
           "--resource-type", "seed", "--resource-type", "model"]
 HOUR_MS = 3_600_000
 LOOKBACK_MINUTES = 30

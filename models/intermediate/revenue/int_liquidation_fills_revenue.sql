@@ -1,14 +1,33 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['liquidation_id', 'scenario'],
+    on_schema_change='fail',
+    post_hook="{{ incremental_prune_missing_keys(ref('stg_simulator__liquidations'), 'liquidation_id', rows_per_key=3, upstream_filter='position_id in (select position_id from ' ~ ref('int_positions_with_liquidation_prices') ~ ')') }}"
+) }}
 -- One row per forced fill x scenario (low / central / high) with what the venue and its insurance
 -- fund or backstop vault earned or paid on it, by the venue's mechanism
 -- (seeds/reference/venue_liquidation_mechanisms.csv) and fee rates (seeds/reference/fee_schedules.csv).
+-- A table, incremental (macros/incremental): every revenue mart and test reads its 3 rows per
+-- fill. A run recomputes the fills loaded since this table's last load and the fills of
+-- positions loaded since (a re-read position may carry another bankruptcy price); fills that
+-- left staging are pruned. A change to the fee or mechanism seeds needs --full-refresh (the
+-- daily run does one).
 with
-
-liquidations as (
-    select * from {{ ref('stg_simulator__liquidations') }}
-),
 
 positions as (
     select * from {{ ref('int_positions_with_liquidation_prices') }}
+),
+
+liquidations as (
+    select * from {{ ref('stg_simulator__liquidations') }} as stg
+    {%- if is_incremental() %}
+    where stg.loaded_at > (select max(loaded_at) from {{ this }})
+        or stg.position_id in (
+            select position_id from positions
+            where loaded_at > (select max(loaded_at) from {{ this }})
+        )
+    {%- endif %}
 ),
 
 fee_schedules as (
@@ -151,7 +170,8 @@ final as (
         loss_beyond_bankruptcy_usd,
         -- the part of the loss beyond bankruptcy the fund or vault pays; ADL passes the rest to
         -- profitable counterparties (not the venue's money)
-        loss_beyond_bankruptcy_usd - adl_loss_share * loss_beyond_bankruptcy_usd as insurance_payout_usd
+        loss_beyond_bankruptcy_usd - adl_loss_share * loss_beyond_bankruptcy_usd as insurance_payout_usd,
+        {{ incremental_loaded_at() }} as loaded_at
     from revenue
 )
 

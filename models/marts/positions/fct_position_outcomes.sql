@@ -47,13 +47,11 @@ price_path_versions as (
     group by 1, 2
 ),
 
-first_liquidations as (
+-- per position: what an incremental run compares with the stored outcome (cheap: no sum)
+liquidation_counts as (
     select
         position_id,
-        min(liquidated_at) as first_liquidated_at,
         count(*) as liquidation_count,
-        -- a fixed order: the same bits whichever run summed them (macros/ordered_sum.sql)
-        {{ ordered_sum('notional_usd', 'liquidation_id') }} as liquidated_notional_usd,
         max(loaded_at) as last_loaded_at
     from liquidations
     group by 1
@@ -82,7 +80,7 @@ changed_price_paths as (
 -- positions whose forced-fill count differs from the stored one (fills removed or added)
 changed_fill_counts as (
     select coalesce(current_counts.position_id, stored_counts.position_id) as position_id
-    from first_liquidations as current_counts
+    from liquidation_counts as current_counts
     full outer join (
         select position_id, liquidation_count from {{ this }} where liquidation_count > 0
     ) as stored_counts
@@ -101,12 +99,27 @@ positions_to_recompute as (
         on positions.venue = changed_price_paths.venue
         and positions.symbol = changed_price_paths.symbol
     union
-    select position_id from first_liquidations
+    select position_id from liquidation_counts
     where last_loaded_at > (select max(loaded_at) from {{ this }})
     union
     select position_id from changed_fill_counts
 ),
 {%- endif %}
+
+-- the fills of the positions this run computes (all of them on a full build)
+first_liquidations as (
+    select
+        position_id,
+        min(liquidated_at) as first_liquidated_at,
+        count(*) as liquidation_count,
+        -- a fixed order: the same bits whichever run summed them (macros/ordered_sum.sql)
+        {{ ordered_sum('notional_usd', 'liquidation_id') }} as liquidated_notional_usd
+    from liquidations
+    {%- if is_incremental() %}
+    where position_id in (select position_id from positions_to_recompute)
+    {%- endif %}
+    group by 1
+),
 
 window_bars as (
     select
