@@ -198,11 +198,15 @@ def report(out_path: str, venue: str) -> None:
 @click.option("--raw-positions", envvar="HOUSE_EDGE_RAW_POSITIONS",
               help="Raw positions file or glob. Env: HOUSE_EDGE_RAW_POSITIONS.")
 @click.option("--full-refresh", is_flag=True,
-              help="Re-read every raw file (after a gate failure, or nightly).")
+              help="Re-read every raw file and run every test (nightly, or after a gate failure).")
+@click.option("--all-tests", is_flag=True,
+              help="Incremental, but every data and unit test instead of the hourly selection.")
 @click.option("--quiet", is_flag=True, help="Hide dbt's own output.")
 def scheduled_run(raw_liquidations: str | None, raw_price_bars: str | None,
-                  raw_positions: str | None, full_refresh: bool, quiet: bool) -> None:
-    """Freshness, incremental dbt build, publish gate, atomic publish (exit 1 if any fails)."""
+                  raw_positions: str | None, full_refresh: bool, all_tests: bool,
+                  quiet: bool) -> None:
+    """Freshness, dbt build (hourly selection once the state exists), publish gate, atomic
+    publish (exit 1 if any fails)."""
     from house_edge import scheduled
 
     root = publish.project_root()
@@ -213,7 +217,7 @@ def scheduled_run(raw_liquidations: str | None, raw_price_bars: str | None,
             raw_paths[key] = value
     try:
         report = scheduled.run_job(raw_paths=raw_paths, full_refresh=full_refresh,
-                                   echo=not quiet)
+                                   all_tests=all_tests, echo=not quiet)
     except publish.BuildError as exc:
         raise click.ClickException(f"scheduled run FAILED, nothing published: {exc}") from exc
     for fresh in report.freshness:
@@ -221,7 +225,7 @@ def scheduled_run(raw_liquidations: str | None, raw_price_bars: str | None,
                    err=fresh.status != "pass")
     timing = ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items())
     warnings = report.validation.warnings if report.validation else []
-    click.echo(f"published {report.published_path} ({timing}); gate passed with "
+    click.echo(f"published {report.published_path} ({report.kind} run: {timing}); gate passed with "
                f"{len(warnings)} warning(s); incremental state {report.state_path}")
 
 

@@ -23,12 +23,12 @@ as_of as (
     select cast('{{ as_of }}' as {{ dbt.type_timestamp() }}) as as_of_at
 ),
 
-first_liquidations as (
-    select
-        position_id,
-        min(liquidated_at) as first_liquidated_at
+-- positions with a fill before the shock (only those fills are read: the cascade comes after)
+liquidated_before_as_of as (
+    select distinct liquidations.position_id
     from liquidations
-    group by 1
+    cross join as_of
+    where liquidations.liquidated_at < as_of.as_of_at
 ),
 
 -- open at the shock: opened at or before it and not (partly) liquidated before it; a position
@@ -37,11 +37,10 @@ open_positions as (
     select positions.*
     from positions
     cross join as_of
-    left join first_liquidations
-        on positions.position_id = first_liquidations.position_id
+    left join liquidated_before_as_of
+        on positions.position_id = liquidated_before_as_of.position_id
     where positions.opened_at <= as_of.as_of_at
-        and (first_liquidations.first_liquidated_at is null
-            or first_liquidations.first_liquidated_at >= as_of.as_of_at)
+        and liquidated_before_as_of.position_id is null
         and positions.liquidation_price > 0
 ),
 

@@ -5,6 +5,7 @@
     on_schema_change='fail',
     post_hook="{{ incremental_prune_missing_keys(ref('int_positions_with_liquidation_prices'), 'position_id') }}"
 ) }}
+-- depends_on: {{ ref('stg_simulator__positions') }}
 -- One row per position: did the observed trade path after it opened cross its computed
 -- liquidation price (the prediction), and was it liquidated (the outcome)?
 -- The running extreme is computed once per venue x symbol with a window over the bars (lowest
@@ -17,6 +18,48 @@
 -- stored), and positions whose forced fills changed (a fill loaded since, or the count differs:
 -- a fill removed). Positions that left staging are pruned. Any other change (a var, the macros)
 -- needs --full-refresh.
+{#- What changed since this table's last load (M = its newest loaded_at), counted first so the
+    query below includes only the parts that are not empty:
+    * positions loaded since M; venue x symbol price paths whose fingerprint changed; fills
+      loaded since M;
+    * fills removed or re-read: the stored fill counts add up to the fills loaded up to M; when
+      the fills still present from then add up to the same, none was removed or re-read, and the
+      per-position count comparison is skipped (a fill whose position is missing keeps it on:
+      slower, still right). -#}
+{%- set changed = {'positions': true, 'price_paths': true, 'fills': true, 'fills_removed_or_reread': true} %}
+{%- if is_incremental() and execute %}
+{%- set changed_sql %}
+    with
+    last_load as (select max(loaded_at) as loaded_at from {{ this }}),
+    stored_paths as (select distinct venue, symbol, coalesce(price_path_version, '') as v from {{ this }}),
+    current_paths as (
+        select venue, symbol, coalesce({{ dbt.hash(dbt.listagg(
+            dbt.concat(["cast(bar_opened_at as " ~ dbt.type_string() ~ ")", "'|'",
+                        "cast(low_price as " ~ dbt.type_string() ~ ")", "'|'",
+                        "cast(high_price as " ~ dbt.type_string() ~ ")"]),
+            "';'", "order by bar_opened_at")) }}, '') as v
+        from {{ ref('stg_simulator__price_bars') }}
+        where bar_opened_at >= cast('{{ var("event_window_start") }}' as {{ dbt.type_timestamp() }})
+            and bar_opened_at < cast('{{ var("event_window_end") }}' as {{ dbt.type_timestamp() }})
+        group by 1, 2
+    )
+    select
+        (select count(*) from {{ ref('stg_simulator__positions') }}
+         where loaded_at > (select loaded_at from last_load)) > 0,
+        (select count(*) from (
+            (select * from current_paths except select * from stored_paths)
+            union all
+            (select * from stored_paths except select * from current_paths)) as d) > 0,
+        (select count(*) from {{ ref('stg_simulator__liquidations') }}
+         where loaded_at > (select loaded_at from last_load)) > 0,
+        (select coalesce(sum(liquidation_count), 0) from {{ this }})
+            <> (select count(*) from {{ ref('stg_simulator__liquidations') }}
+                where loaded_at <= (select loaded_at from last_load))
+{%- endset %}
+{%- set row = run_query(changed_sql).rows[0] %}
+{%- set changed = {'positions': row[0], 'price_paths': row[1], 'fills': row[2], 'fills_removed_or_reread': row[3]} %}
+{%- endif %}
+{%- set fills_removed_or_reread = changed['fills_removed_or_reread'] %}
 with
 
 positions as (
@@ -47,15 +90,6 @@ price_path_versions as (
     group by 1, 2
 ),
 
--- per position: what an incremental run compares with the stored outcome (cheap: no sum)
-liquidation_counts as (
-    select
-        position_id,
-        count(*) as liquidation_count,
-        max(loaded_at) as last_loaded_at
-    from liquidations
-    group by 1
-),
 {%- if is_incremental() %}
 
 -- the venue x symbol series whose bars changed since this table stored their fingerprint
@@ -77,32 +111,48 @@ changed_price_paths as (
     )
 ),
 
--- positions whose forced-fill count differs from the stored one (fills removed or added)
+-- positions whose forced-fill count differs from the stored one: fills removed (or re-read).
+-- Compared per position only when the totals say so (see fills_removed_or_reread above).
+{%- if fills_removed_or_reread %}
 changed_fill_counts as (
     select coalesce(current_counts.position_id, stored_counts.position_id) as position_id
-    from liquidation_counts as current_counts
+    from (
+        select position_id, count(*) as liquidation_count from liquidations group by 1
+    ) as current_counts
     full outer join (
         select position_id, liquidation_count from {{ this }} where liquidation_count > 0
     ) as stored_counts
         on current_counts.position_id = stored_counts.position_id
     where coalesce(current_counts.liquidation_count, 0) <> coalesce(stored_counts.liquidation_count, 0)
 ),
+{%- endif %}
 
--- a union of small sets, never a join of every position with every stored outcome
+-- a union of small sets (only those not empty), never a join of every position with every
+-- stored outcome
 positions_to_recompute as (
+    select position_id from positions where 1 = 0
+    {%- if changed['positions'] %}
+    union
     select position_id from positions
     where loaded_at > (select max(loaded_at) from {{ this }})
+    {%- endif %}
+    {%- if changed['price_paths'] %}
     union
     select positions.position_id
     from positions
     inner join changed_price_paths
         on positions.venue = changed_price_paths.venue
         and positions.symbol = changed_price_paths.symbol
+    {%- endif %}
+    {%- if changed['fills'] %}
     union
-    select position_id from liquidation_counts
-    where last_loaded_at > (select max(loaded_at) from {{ this }})
+    select position_id from liquidations
+    where loaded_at > (select max(loaded_at) from {{ this }})
+    {%- endif %}
+    {%- if fills_removed_or_reread %}
     union
     select position_id from changed_fill_counts
+    {%- endif %}
 ),
 {%- endif %}
 
