@@ -5,14 +5,16 @@
 Simulates at the scale (Parquet), splits the raw liquidations into one file per hour, and runs
 the scheduled job (house_edge.scheduled) the way the hourly schedule would:
 
-1. the job on every hour but the last (the state before the new hour; not timed against),
-2. the last hour's file arrives: the job again, incremental (new and live files only),
-3. a full rebuild of the same files (``--full-refresh``), the reference.
+1. the job on every hour but the last (a first, full run: the state before the new hour; not
+   timed against),
+2. the last hour's file arrives: the job again, an hourly run (``dbt build --selector hourly``:
+   every model incremental, only the new file read, the hourly tests, the GX gate, publish),
+3. a full rebuild of the same files (``--full-refresh``: every model, every data and unit test,
+   the GX gate, publish), the reference, i.e. what each run would cost without incremental loads.
 
-Each of 2 and 3 is timed twice, in its own process: the whole job (freshness, ``dbt build`` with
-every data test, the GX gate, publish) and the dbt models alone (``dbt run``), since dbt's
-per-node overhead (~320 nodes) is the same whatever the data size. Prints wall times and the
-ratio incremental / full of each. One run each: expect a few percent of noise on a shared box.
+Each of 2 and 3 is timed twice, in its own process: the whole job, and the dbt models alone
+(``dbt run``, incremental vs ``--full-refresh``). Prints wall times and the ratio incremental /
+full of each. One run each: expect several percent of noise on a shared box.
 """
 
 from __future__ import annotations
