@@ -99,6 +99,29 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#-
+    Everything a `*_checked` model incremental by file needs, as a dict:
+      file_versions: incremental_raw_file_versions(raw_path) (snapshotted before the read);
+      raw_relation: the source, filtered to the files to read on an incremental run;
+      loaded_keys_relation: `key` of the rows that passed in earlier runs from files not re-read
+        now (a passing row with one of them is a duplicate), or none on a build from scratch.
+-#}
+{% macro incremental_checked_inputs(source_relation, raw_path, key) -%}
+    {%- set file_versions = incremental_raw_file_versions(raw_path) -%}
+    {%- set files_to_read = incremental_raw_files_to_read(file_versions) -%}
+    {%- if files_to_read is none -%}
+        {{ return({'file_versions': file_versions, 'raw_relation': source_relation,
+                   'loaded_keys_relation': none}) }}
+    {%- endif -%}
+    {{ return({
+        'file_versions': file_versions,
+        'raw_relation': "(select * from " ~ source_relation ~ " where "
+                        ~ incremental_in_list('filename', files_to_read) ~ ")",
+        'loaded_keys_relation': "(select " ~ key ~ " from " ~ this
+                                ~ " where quarantine_reason is null and not "
+                                ~ incremental_in_list('source_file', files_to_read) ~ ")"}) }}
+{%- endmacro %}
+
 {#- `column in ('a', 'b')`, or a false predicate for an empty list. -#}
 {% macro incremental_in_list(column, values) -%}
     {%- if values | length == 0 -%}

@@ -12,23 +12,15 @@
 -- rows of files no longer present. stg_simulator__liquidations (passed rows) and
 -- stg_simulator__liquidations_quarantine (the rest) are views over this table, so they
 -- partition the raw rows exactly, however many runs loaded them.
-{%- set file_versions = incremental_raw_file_versions(var('raw_liquidations_path')) %}
-{%- set files_to_read = incremental_raw_files_to_read(file_versions) %}
-{%- set raw_relation = source('simulator', 'liquidations') %}
-{%- if files_to_read is not none %}
-{%- set raw_relation = "(select * from " ~ raw_relation ~ " where " ~ incremental_in_list('filename', files_to_read) ~ ")" %}
-{%- set loaded_keys_relation = "(select liquidation_id from " ~ this ~ " where quarantine_reason is null and not " ~ incremental_in_list('source_file', files_to_read) ~ ")" %}
-{%- else %}
-{%- set loaded_keys_relation = none %}
-{%- endif %}
+{%- set inputs = incremental_checked_inputs(source('simulator', 'liquidations'), var('raw_liquidations_path'), 'liquidation_id') %}
 with
 
 checked as (
-    {{ simulator_liquidations_checked(raw_relation, loaded_keys_relation) }}
+    {{ simulator_liquidations_checked(inputs.raw_relation, inputs.loaded_keys_relation) }}
 ),
 
 raw_files as (
-    select * from {{ incremental_raw_file_versions_relation(file_versions) }}
+    select * from {{ incremental_raw_file_versions_relation(inputs.file_versions) }}
 ),
 
 final as (

@@ -11,23 +11,15 @@
 -- raw files that are new or changed since it loaded them, replaces all rows of those files, and
 -- deletes the rows of files no longer present. stg_simulator__positions (passed rows) and
 -- stg_simulator__positions_quarantine (the rest) are views over this table.
-{%- set file_versions = incremental_raw_file_versions(var('raw_positions_path')) %}
-{%- set files_to_read = incremental_raw_files_to_read(file_versions) %}
-{%- set raw_relation = source('simulator', 'positions') %}
-{%- if files_to_read is not none %}
-{%- set raw_relation = "(select * from " ~ raw_relation ~ " where " ~ incremental_in_list('filename', files_to_read) ~ ")" %}
-{%- set loaded_keys_relation = "(select position_id from " ~ this ~ " where quarantine_reason is null and not " ~ incremental_in_list('source_file', files_to_read) ~ ")" %}
-{%- else %}
-{%- set loaded_keys_relation = none %}
-{%- endif %}
+{%- set inputs = incremental_checked_inputs(source('simulator', 'positions'), var('raw_positions_path'), 'position_id') %}
 with
 
 checked as (
-    {{ simulator_positions_checked(raw_relation, loaded_keys_relation) }}
+    {{ simulator_positions_checked(inputs.raw_relation, inputs.loaded_keys_relation) }}
 ),
 
 raw_files as (
-    select * from {{ incremental_raw_file_versions_relation(file_versions) }}
+    select * from {{ incremental_raw_file_versions_relation(inputs.file_versions) }}
 ),
 
 final as (
