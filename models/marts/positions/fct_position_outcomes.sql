@@ -33,15 +33,8 @@
     last_load as (select max(loaded_at) as loaded_at from {{ this }}),
     stored_paths as (select distinct venue, symbol, coalesce(price_path_version, '') as v from {{ this }}),
     current_paths as (
-        select venue, symbol, coalesce({{ dbt.hash(dbt.listagg(
-            dbt.concat(["cast(bar_opened_at as " ~ dbt.type_string() ~ ")", "'|'",
-                        "cast(low_price as " ~ dbt.type_string() ~ ")", "'|'",
-                        "cast(high_price as " ~ dbt.type_string() ~ ")"]),
-            "';'", "order by bar_opened_at")) }}, '') as v
-        from {{ ref('stg_simulator__price_bars') }}
-        where bar_opened_at >= cast('{{ var("event_window_start") }}' as {{ dbt.type_timestamp() }})
-            and bar_opened_at < cast('{{ var("event_window_end") }}' as {{ dbt.type_timestamp() }})
-        group by 1, 2
+        select venue, symbol, coalesce(price_path_version, '') as v
+        from ({{ price_path_versions(ref('stg_simulator__price_bars')) }}) as versions
     )
     select
         (select count(*) from {{ ref('stg_simulator__positions') }}
@@ -59,7 +52,6 @@
 {%- set row = run_query(changed_sql).rows[0] %}
 {%- set changed = {'positions': row[0], 'price_paths': row[1], 'fills': row[2], 'fills_removed_or_reread': row[3]} %}
 {%- endif %}
-{%- set fills_removed_or_reread = changed['fills_removed_or_reread'] %}
 with
 
 positions as (
@@ -76,18 +68,7 @@ price_bars as (
 
 -- one fingerprint per venue x symbol of the bars every path is read from
 price_path_versions as (
-    select
-        venue,
-        symbol,
-        {{ dbt.hash(dbt.listagg(
-            dbt.concat(["cast(bar_opened_at as " ~ dbt.type_string() ~ ")", "'|'",
-                        "cast(low_price as " ~ dbt.type_string() ~ ")", "'|'",
-                        "cast(high_price as " ~ dbt.type_string() ~ ")"]),
-            "';'", "order by bar_opened_at")) }} as price_path_version
-    from price_bars
-    where bar_opened_at >= cast('{{ var("event_window_start") }}' as {{ dbt.type_timestamp() }})
-        and bar_opened_at < cast('{{ var("event_window_end") }}' as {{ dbt.type_timestamp() }})
-    group by 1, 2
+    {{ price_path_versions('price_bars') }}
 ),
 
 {%- if is_incremental() %}
@@ -112,8 +93,8 @@ changed_price_paths as (
 ),
 
 -- positions whose forced-fill count differs from the stored one: fills removed (or re-read).
--- Compared per position only when the totals say so (see fills_removed_or_reread above).
-{%- if fills_removed_or_reread %}
+-- Compared per position only when the totals say so (see `changed` above).
+{%- if changed['fills_removed_or_reread'] %}
 changed_fill_counts as (
     select coalesce(current_counts.position_id, stored_counts.position_id) as position_id
     from (
@@ -149,7 +130,7 @@ positions_to_recompute as (
     select position_id from liquidations
     where loaded_at > (select max(loaded_at) from {{ this }})
     {%- endif %}
-    {%- if fills_removed_or_reread %}
+    {%- if changed['fills_removed_or_reread'] %}
     union
     select position_id from changed_fill_counts
     {%- endif %}
