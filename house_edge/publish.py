@@ -125,6 +125,32 @@ def run_dbt(args: list[str], root: Path, db_path: Path, variables: dict[str, str
                          f"the published warehouse was not touched.{tail}")
 
 
+def start_dbt_session(root: Path, db_path: Path, echo: bool = True) -> subprocess.Popen:
+    """Start house_edge.dbt_session against db_path: it imports dbt (~3 s) while the caller
+    decides what to run, then reads its commands from stdin (finish_dbt_session)."""
+    env = dict(os.environ, HOUSE_EDGE_DUCKDB_PATH=str(db_path))
+    return subprocess.Popen([sys.executable, "-m", "house_edge.dbt_session"], cwd=root, env=env,
+                            text=True, stdin=subprocess.PIPE,
+                            stdout=None if echo else subprocess.PIPE,
+                            stderr=subprocess.STDOUT if not echo else None)
+
+
+def finish_dbt_session(proc: subprocess.Popen, commands: list[dict], common: list[str],
+                       root: Path, variables: dict[str, str]) -> None:
+    """Send a started session its commands ([{"args": [...], "check": bool}]; ``common`` is
+    added to each) and wait. Raises BuildError when a checked command fails."""
+    common = [*common, "--project-dir", str(root), "--profiles-dir", str(root)]
+    if variables:
+        common += ["--vars", json.dumps(variables)]
+    output, _ = proc.communicate(json.dumps({"common": common, "commands": commands}))
+    if proc.returncode != 0:
+        tail = "\n" + "\n".join(output.splitlines()[-40:]) if output else ""
+        names = ", ".join(" ".join(c["args"][:2] if c["args"][0] == "source" else c["args"][:1])
+                          for c in commands)
+        raise BuildError(f"dbt session ({names}) failed (exit {proc.returncode}); "
+                         f"the published warehouse was not touched.{tail}")
+
+
 def check_built_file(db_path: Path) -> dict[str, int]:
     """Checkpoint the build file, then confirm every required table exists and has rows."""
     with duckdb.connect(str(db_path)) as con:  # read-write: fold any WAL into the file
@@ -201,13 +227,19 @@ def run_gate(build_file: Path, root: Path, variables: dict[str, str],
     return summary
 
 
+def staging_path(target: Path) -> Path:
+    """Where a copy of a build file waits, next to ``target``, for its one-rename publish."""
+    return target.with_name(f".{target.name}.publishing")
+
+
 def publish_built_file(build_file: Path, target: Path, summary: ValidationSummary,
                        gate_dir: Path, report: BuildReport | None = None,
-                       keep_build_file: bool = False) -> None:
+                       keep_build_file: bool = False, staged: bool = False) -> None:
     """Publish a built, gated file over ``target`` in one os.replace(), with the gate's record.
 
     ``keep_build_file``: copy it next to the target first (the incremental job keeps its build
-    file as the state of the next run) instead of moving it.
+    file as the state of the next run) instead of moving it; ``staged``: that copy was already
+    made (at staging_path(target), e.g. while the gate read the build file).
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     # The gate's record goes next to the published file first (a reader of the docs may see
@@ -226,9 +258,9 @@ def publish_built_file(build_file: Path, target: Path, summary: ValidationSummar
         report.data_docs_index = docs / "index.html"
     phase("rename")
     if keep_build_file:
-        staged = target.with_name(f".{target.name}.publishing")
-        shutil.copyfile(build_file, staged)
-        os.replace(staged, target)  # one rename: readers see the old or the new file
+        if not staged:
+            shutil.copyfile(build_file, staging_path(target))
+        os.replace(staging_path(target), target)  # one rename: readers see the old or the new
     else:
         os.replace(build_file, target)  # one rename: readers see the old or the new, never half
 

@@ -35,24 +35,29 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from house_edge import job_inputs
 from house_edge.publish import (
     WAREHOUSE_BASENAME,
     BuildError,
     check_built_file,
     dbt_executable,
+    finish_dbt_session,
     project_root,
     publish_built_file,
     published_path,
     raw_vars,
     refresh_endpoint,
-    run_dbt,
     run_gate,
+    staging_path,
+    start_dbt_session,
 )
 from house_edge.validate import CheckResult, ValidationSummary
 
@@ -80,7 +85,9 @@ class JobReport:
     seconds: dict[str, float] = field(default_factory=dict)
     row_counts: dict[str, int] = field(default_factory=dict)
     validation: ValidationSummary | None = None
-    kind: str = "full"  # "hourly" (dbt build --selector hourly) or "full"
+    kind: str = "full"  # "hourly" (incremental, the hourly tests) or "full" (every node)
+    reason: str = ""  # why this kind of run, and what it selected
+    changed_inputs: list[str] | None = None  # hourly: the raw inputs whose files changed
 
 
 def state_path(target: Path) -> Path:
@@ -169,16 +176,29 @@ def load_gate_summary(state: Path) -> ValidationSummary:
 
 
 def build(root: Path, state: Path, variables: dict[str, str], full_refresh: bool = False,
-          echo: bool = True, selector: str | None = None) -> None:
+          echo: bool = True, selector: str | None = None,
+          selection: list[str] | None = None, freshness: bool = False,
+          session: subprocess.Popen | None = None) -> list[SourceFreshness]:
     """Step 2: ``dbt build`` into the private state file (``selector``: a selectors.yml name,
-    e.g. the hourly one; none builds every node)."""
+    e.g. the hourly one; ``selection``: --select/--exclude arguments; neither builds every
+    node). With ``freshness``, step 1 follows in the same dbt process (house_edge.dbt_session:
+    one import, one parse): ``dbt source freshness``, whose results are returned. ``session``:
+    one already started on ``state`` (start_dbt_session)."""
     state.parent.mkdir(parents=True, exist_ok=True)
-    args = ["build", "--target-path", str(dbt_target_path(state))]
+    args = ["build"]
     if full_refresh:
         args.append("--full-refresh")
     if selector:
         args += ["--selector", selector]
-    run_dbt(args, root, state, variables, echo=echo)
+    args += selection or []
+    commands = [{"args": args}]
+    out = state.parent / "sources.json"
+    if freshness:
+        out.unlink(missing_ok=True)
+        commands.append({"args": ["source", "freshness", "--output", str(out)], "check": False})
+    finish_dbt_session(session or start_dbt_session(root, state, echo), commands,
+                       ["--target-path", str(dbt_target_path(state))], root, variables)
+    return _parse_freshness(out, "", None) if freshness else []
 
 
 def _import_gate_libraries() -> None:
@@ -196,16 +216,50 @@ def gate(root: Path, state: Path, variables: dict[str, str]) -> tuple[dict[str, 
     return counts, summary
 
 
-def publish(state: Path, target: Path) -> ValidationSummary:
-    """Step 4: publish the gated state file over ``target`` (a copy, then one rename)."""
+def publish(state: Path, target: Path, staged: bool = False) -> ValidationSummary:
+    """Step 4: publish the gated state file over ``target`` (a copy, then one rename;
+    ``staged``: the copy is already at staging_path(target))."""
     summary = load_gate_summary(state)
     if summary.critical_failures:
+        staging_path(target).unlink(missing_ok=True)
         raise BuildError("the publish gate failed: "
                          + ", ".join(r.name for r in summary.critical_failures)
                          + "; the published warehouse was not touched")
-    publish_built_file(state, target, summary, gate_dir(state), keep_build_file=True)
+    publish_built_file(state, target, summary, gate_dir(state), keep_build_file=True,
+                       staged=staged)
     refresh_endpoint(target)  # a running `house-edge serve` endpoint gets the new marts
     return summary
+
+
+@dataclass
+class RunPlan:
+    kind: str  # "hourly" or "full"
+    reason: str
+    full_refresh: bool = False
+    selector: str | None = None  # a selectors.yml name
+    selection: list[str] = field(default_factory=list)  # --select/--exclude arguments
+    changed_inputs: list[str] | None = None  # None: not compared
+
+
+def plan_run(state: Path, now: job_inputs.Fingerprint, full_refresh: bool = False,
+             all_tests: bool = False) -> RunPlan:
+    """Which kind of run the job does, and what it selects (house_edge.job_inputs)."""
+    if full_refresh:
+        return RunPlan("full", "--full-refresh asked for", full_refresh=True)
+    if not state.exists():
+        return RunPlan("full", "first run: no state yet")
+    if all_tests:
+        return RunPlan("full", "--all-tests asked for")
+    then = job_inputs.load(state)
+    if then is None:  # the last run failed or was interrupted (or predates the record)
+        return RunPlan("full", "no record that the last run finished: every model and test")
+    if then.project != now.project:
+        return RunPlan("full", "the dbt project or its vars changed since the state was built",
+                       full_refresh=True)
+    changed = job_inputs.changed_inputs(then, now)
+    reason = ("changed inputs: " + ", ".join(changed)) if changed else "no input changed"
+    return RunPlan("hourly", reason, selection=job_inputs.selection_args(changed),
+                   changed_inputs=changed)
 
 
 def run_job(raw_paths: dict[str, str | Path] | None = None, target: Path | None = None,
@@ -220,35 +274,53 @@ def run_job(raw_paths: dict[str, str | Path] | None = None, target: Path | None 
     target = Path(target) if target else published_path(root)
     state = state_path(target)
     variables = {**raw_vars(raw_paths), **(extra_vars or {})}
-    hourly = not (full_refresh or all_tests) and state.exists()
-    report = JobReport(published_path=target, state_path=state,
-                       kind="hourly" if hourly else "full")
 
     from house_edge.raw_files import check_raw_files
 
     t0 = time.perf_counter()
     check_raw_files(root, variables)  # a missing or malformed raw file stops the job here
-    freshness = start_source_freshness(root, state, variables)
+    state.parent.mkdir(parents=True, exist_ok=True)
+    session = start_dbt_session(root, state, echo)  # dbt imports while the run is planned
     warm = threading.Thread(target=_import_gate_libraries, daemon=True)
     warm.start()
+    report = JobReport(published_path=target, state_path=state)
     try:
-        build(root, state, variables, full_refresh=full_refresh, echo=echo,
-              selector=HOURLY_SELECTOR if hourly else None)
+        now = job_inputs.fingerprint(root, variables)
+        plan = plan_run(state, now, full_refresh=full_refresh, all_tests=all_tests)
     except BaseException:
-        freshness[0].kill()
-        freshness[0].communicate()
+        session.kill()
+        session.communicate()
         raise
-    report.seconds["dbt_build"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    report.freshness = finish_source_freshness(*freshness)
-    report.seconds["freshness_wait"] = time.perf_counter() - t0
+    report.kind, report.reason, report.changed_inputs = plan.kind, plan.reason, plan.changed_inputs
+    job_inputs.discard(state)  # a run that fails part-way makes the next one build everything
+    if plan.full_refresh:
+        # Everything is rebuilt from the raw files: into a new file, not over the old one, which
+        # would keep the old tables' blocks as free space (the file doubles; publish copies it).
+        for stale in (state, state.with_name(state.name + ".wal")):
+            stale.unlink(missing_ok=True)
+    report.freshness = build(root, state, variables, full_refresh=plan.full_refresh, echo=echo,
+                             selector=plan.selector, selection=plan.selection, freshness=True,
+                             session=session)
+    job_inputs.save(state, now)
+    report.seconds["dbt_build_and_freshness"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     warm.join()
-    report.row_counts, report.validation = gate(root, state, variables)
-    report.seconds["validate"] = time.perf_counter() - t0
+    report.row_counts = check_built_file(state)  # checkpointed: the file is final from here
+    # Publish's copy of the state is made while the gate reads it (both only read it).
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        copy = pool.submit(shutil.copyfile, state, staging_path(target))
+        try:
+            report.validation = run_gate(state, root, variables, gate_dir(state))
+        except BaseException:
+            copy.result()
+            staging_path(target).unlink(missing_ok=True)
+            raise
+        copy.result()
+    report.seconds["validate_and_copy"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    publish(state, target)
+    publish(state, target, staged=True)
     report.seconds["publish"] = time.perf_counter() - t0
     return report

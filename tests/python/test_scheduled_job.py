@@ -1,11 +1,13 @@
 """The scheduled job (house_edge.scheduled.run_job) without Dagster: a first run builds in full;
-later runs are hourly (dbt build --selector hourly) and publish only what a new raw file added;
+later runs are hourly (only the models downstream of the raw input that changed) and publish only
+what a new raw file added;
 an hourly run whose new data fails the publish gate stops and leaves the published file alone."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import json
 from pathlib import Path
 
 import duckdb
@@ -53,7 +55,15 @@ def test_hourly_runs_publish_new_files_and_a_gate_failure_publishes_nothing(tmp_
 
     write("liquidations_b.csv", new_hour)  # the next hour arrives
     second = scheduled.run_job(raw_paths=paths, target=target, echo=False)
-    assert second.kind == "hourly"
+    assert (second.kind, second.changed_inputs) == ("hourly", ["simulator.liquidations"])
+    # only the models downstream of the changed input ran, and no view was recreated
+    run_results = json.loads((scheduled.dbt_target_path(second.state_path)
+                              / "run_results.json").read_text())
+    ran = {r["unique_id"].split(".")[-1] for r in run_results["results"]}
+    assert {"stg_simulator__liquidations_checked", "fct_liquidations", "build_info",
+            "fct_exchange_fee_revenue"} <= ran
+    assert not ran & {"stg_simulator__positions_checked", "stg_simulator__price_bars",
+                      "fct_price_bars", "stg_simulator__liquidations"}
     assert _count(target, "select count(*) from marts.fct_liquidations") == n_before + len(new_hour)
     # the hourly run read only the new file
     assert _count(target, "select count(distinct source_file) from "

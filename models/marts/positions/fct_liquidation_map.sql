@@ -3,8 +3,57 @@
 -- Buckets are `liquidation_map_bucket_width_rate` of the reference price wide (the last close
 -- before `liquidation_map_as_of` on that venue x symbol) with edges aligned on the reference
 -- price, so no bucket straddles it. Only buckets holding at least one liquidation price appear.
+-- Incremental, all or nothing: the map depends on the positions, on the fills BEFORE the as-of
+-- time and on the last bar before it, so a run that appends later fills (every hourly run of a
+-- live capture) leaves it as it is. Each run first fingerprints those inputs
+-- (`inputs_version`); when the stored one is the same, no row is written, otherwise the whole
+-- map is written anew and the post-hook deletes the rows of earlier loads.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    post_hook="delete from {{ this }} where loaded_at < (select max(loaded_at) from {{ this }})"
+) }}
+-- depends_on: {{ ref('stg_simulator__positions') }}
 {%- set as_of = var('liquidation_map_as_of') %}
 {%- set bucket_width_rate = var('liquidation_map_bucket_width_rate') %}
+{%- set as_of_sql = "cast('" ~ as_of ~ "' as " ~ dbt.type_timestamp() ~ ")" %}
+{%- set inputs_version = '' %}
+{%- set unchanged = false %}
+{%- if execute %}
+{%- set version_sql %}
+    select
+        (select count(*) from {{ ref('stg_simulator__positions') }}),
+        (select max(loaded_at) from {{ ref('stg_simulator__positions') }}),
+        (select count(*) from {{ ref('stg_simulator__liquidations') }}
+         where liquidated_at < {{ as_of_sql }}),
+        (select {{ dbt.hash(dbt.listagg(
+            dbt.concat(["cast(liquidation_id as " ~ dbt.type_string() ~ ")", "'|'",
+                        "cast(position_id as " ~ dbt.type_string() ~ ")"]),
+            "';'", "order by liquidation_id")) }}
+         from {{ ref('stg_simulator__liquidations') }}
+         where liquidated_at < {{ as_of_sql }}),
+        (select {{ dbt.hash(dbt.listagg(
+            dbt.concat(["venue", "'|'", "symbol", "'|'",
+                        "cast(bar_opened_at as " ~ dbt.type_string() ~ ")", "'|'",
+                        "cast(close_price as " ~ dbt.type_string() ~ ")"]),
+            "';'", "order by venue, symbol")) }}
+         from (
+            select venue, symbol, max(bar_opened_at) as last_bar_opened_at
+            from {{ ref('stg_simulator__price_bars') }}
+            where bar_opened_at < {{ as_of_sql }}
+            group by 1, 2
+         ) as last_bars
+         inner join {{ ref('stg_simulator__price_bars') }} as bars
+            using (venue, symbol)
+         where bars.bar_opened_at = last_bars.last_bar_opened_at)
+{%- endset %}
+{%- set inputs_version = run_query(version_sql).rows[0] | join('/') %}
+{%- if is_incremental() %}
+{%- set stored = run_query('select max(inputs_version) from ' ~ this).rows[0][0] %}
+{%- set unchanged = stored == inputs_version %}
+{%- endif %}
+{%- endif %}
 with
 
 positions as (
@@ -124,9 +173,14 @@ final as (
         (accumulated.bucket_index + 0.5) * {{ bucket_width_rate }} as distance_from_reference_rate,
         accumulated.position_count,
         accumulated.notional_usd,
-        accumulated.cumulative_notional_usd
+        accumulated.cumulative_notional_usd,
+        cast('{{ inputs_version }}' as {{ dbt.type_string() }}) as inputs_version,
+        {{ incremental_loaded_at() }} as loaded_at
     from accumulated
     cross join as_of
+    {%- if unchanged %}
+    where false  -- the inputs are those the stored map was computed from
+    {%- endif %}
 )
 
 select * from final

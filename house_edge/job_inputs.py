@@ -1,0 +1,161 @@
+"""What the scheduled job's state was built from, and which inputs changed since.
+
+An hourly run (house_edge.scheduled) needs to rebuild only the models downstream of a raw input
+that changed: when only a new liquidations file arrived, the price-bar, position and venue-file
+models would come out exactly as they are. dbt cannot know that (it sees code, not data), so the
+job records, after every successful build, a fingerprint of what the state was built from
+(``inputs.json`` beside the state file):
+
+* ``project``: a hash of the dbt project (models, macros, seeds, dbt_project.yml,
+  profiles.yml) and of every dbt var the run passed. When it differs from the current one, the
+  state's incremental tables may be stale in ways no file comparison shows, so the job runs a
+  **full refresh** (it used to be the operator's job to remember that);
+* ``inputs``: per raw input, every file its path or glob matches, with size and modification
+  time in nanoseconds (files matched by DuckDB's own ``glob()``, as the models read them).
+
+The next hourly run then selects, with dbt's own graph operators, only the descendants of the
+inputs that changed (``INPUT_SELECTIONS``) plus ``EVERY_RUN``. Views are left out: a view is SQL,
+not data, and the SQL is the same (else the project hash differs and the run is a full one),
+with one exception (selection_args). The
+fingerprint is deleted before a build and written after it succeeds, so a failed or interrupted
+run makes the next one build and test everything (the hourly uniqueness tests check only the
+keys each run wrote, tests/generic/unique_keys_of_latest_load.sql, which relies on that).
+
+Every model that reads a raw file must be reachable from one of ``INPUT_SELECTIONS``; the test
+tests/python/test_job_inputs.py checks the manifest for models that read from nowhere it knows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+FINGERPRINT_NAME = "inputs.json"
+
+# Raw input -> the dbt selection of every model that reads it, directly or downstream.
+INPUT_SELECTIONS: dict[str, str] = {
+    "simulator.price_bars": "source:simulator.price_bars+",
+    "simulator.positions": "source:simulator.positions+",
+    "simulator.liquidations": "source:simulator.liquidations+",
+    "venue_files": "tag:venue_files+",
+    "reality_check": "tag:reality_check+",
+}
+# Inputs whose descendant views are recreated when they change (see selection_args).
+INPUTS_RECREATING_VIEWS: set[str] = {"venue_files"}
+# Models rebuilt on every hourly run whatever changed (build_info: which run built the file).
+EVERY_RUN: tuple[str, ...] = ("build_info",)
+# What a project hash covers (relative to the project root).
+PROJECT_PATHS: tuple[str, ...] = ("models", "macros", "seeds", "dbt_project.yml", "profiles.yml")
+# Not part of it: the simulator's sample CSVs are raw inputs (disabled as seeds), fingerprinted
+# as inputs when a run reads them.
+PROJECT_EXCLUDED: tuple[str, ...] = ("seeds/sample",)
+
+
+@dataclass
+class Fingerprint:
+    project: str
+    inputs: dict[str, list[list]]
+
+    def to_json(self) -> str:
+        return json.dumps({"project": self.project, "inputs": self.inputs}, indent=1)
+
+
+def project_vars(root: Path, variables: dict) -> dict:
+    """The vars a dbt run sees: dbt_project.yml's defaults overlaid with the ones passed."""
+    doc = yaml.safe_load((root / "dbt_project.yml").read_text()) or {}
+    return {**(doc.get("vars") or {}), **variables}
+
+
+def input_paths(all_vars: dict) -> dict[str, list[str]]:
+    """Each raw input's paths or globs, from the vars."""
+    return {
+        "simulator.price_bars": [str(all_vars["raw_price_bars_path"])],
+        "simulator.positions": [str(all_vars["raw_positions_path"])],
+        "simulator.liquidations": [str(all_vars["raw_liquidations_path"])],
+        "venue_files": [str(v["path"]) for v in all_vars.get("venue_files") or []],
+        "reality_check": [str(all_vars["reality_check_hyperliquid_timing_path"])],
+    }
+
+
+def _project_hash(root: Path, variables: dict) -> str:
+    digest = hashlib.sha256(json.dumps(variables, sort_keys=True, default=str).encode())
+    for name in PROJECT_PATHS:
+        top = root / name
+        files = sorted(p for p in top.rglob("*") if p.is_file()) if top.is_dir() else [top]
+        for path in files:
+            if any(path.is_relative_to(root / excluded) for excluded in PROJECT_EXCLUDED):
+                continue
+            if path.exists():
+                digest.update(str(path.relative_to(root)).encode() + b"\0")
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _file_versions(root: Path, patterns: list[str]) -> list[list]:
+    import duckdb
+
+    versions = []
+    with duckdb.connect() as con:
+        for pattern in patterns:
+            absolute = pattern if os.path.isabs(pattern) else str(root / pattern)
+            for (name,) in con.execute("select file from glob(?) order by file",
+                                       [absolute]).fetchall():
+                stat = os.stat(name)
+                versions.append([name, stat.st_size, stat.st_mtime_ns])
+    return versions
+
+
+def fingerprint(root: Path, variables: dict) -> Fingerprint:
+    """What a build with these vars would be built from, now."""
+    paths = input_paths(project_vars(root, variables))
+    return Fingerprint(project=_project_hash(root, variables),
+                       inputs={name: _file_versions(root, pats) for name, pats in paths.items()})
+
+
+def load(state: Path) -> Fingerprint | None:
+    path = state.parent / FINGERPRINT_NAME
+    if not path.exists():
+        return None
+    doc = json.loads(path.read_text())
+    return Fingerprint(project=doc["project"], inputs=doc["inputs"])
+
+
+def save(state: Path, fp: Fingerprint) -> None:
+    path = state.parent / FINGERPRINT_NAME
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(fp.to_json())
+    os.replace(tmp, path)
+
+
+def discard(state: Path) -> None:
+    (state.parent / FINGERPRINT_NAME).unlink(missing_ok=True)
+
+
+def changed_inputs(then: Fingerprint, now: Fingerprint) -> list[str]:
+    """The inputs whose matched files (names, sizes or modification times) differ."""
+    return [name for name in INPUT_SELECTIONS
+            if then.inputs.get(name) != now.inputs.get(name)]
+
+
+def selection_args(changed: list[str]) -> list[str]:
+    """dbt build arguments for an hourly run after ``changed`` inputs changed: their descendant
+    models and, of the tests, those tagged `hourly` downstream of them, except the whole-table
+    `unique` tests: `unique_keys_of_latest_load` checks the keys this run wrote (the job runs
+    every test after a run that did not finish, see scheduled.plan_run).
+
+    Views are not recreated: their SQL has not changed. One exception: when venue files
+    changed, `int_liquidations_unioned` must be, because it stamps venue rows with the
+    `loaded_at` of the run that created it (venue staging tables are rebuilt in full)."""
+    select = list(EVERY_RUN)
+    for name in changed:
+        select += [f"{INPUT_SELECTIONS[name]},resource_type:model",
+                   f"{INPUT_SELECTIONS[name]},tag:hourly"]
+    exclude = ["test_name:unique"]
+    if not set(changed) & INPUTS_RECREATING_VIEWS:
+        exclude.append("config.materialized:view")
+    return ["--select", *select, "--exclude", *exclude, "--indirect-selection", "empty"]
