@@ -7,14 +7,16 @@ the scheduled job (house_edge.scheduled) the way the hourly schedule would:
 
 1. the job on every hour but the last (a first, full run: the state before the new hour; not
    timed against),
-2. the last hour's file arrives: the job again, an hourly run (``dbt build --selector hourly``:
-   every model incremental, only the new file read, the hourly tests, the GX gate, publish),
+2. the last hour's file arrives: the job again, an hourly run (only the models downstream of
+   the raw liquidations, incremental: only the new file read; the hourly tests, the source
+   freshness check, the GX gate, publish; house_edge/job_inputs.py),
 3. a full rebuild of the same files (``--full-refresh``: every model, every data and unit test,
-   the GX gate, publish), the reference, i.e. what each run would cost without incremental loads.
+   the freshness check, the GX gate, publish), the reference, i.e. what each run would cost
+   without incremental loads.
 
-Each of 2 and 3 is timed twice, in its own process: the whole job, and the dbt models alone
-(``dbt run``, incremental vs ``--full-refresh``). Prints wall times and the ratio incremental /
-full of each. One run each: expect several percent of noise on a shared box.
+Each of 2 and 3 is the whole job, timed in its own process. Prints wall times, the ratio
+incremental / full and the job's steps. One run each: expect several percent of noise on a
+shared box.
 """
 
 from __future__ import annotations
@@ -58,16 +60,6 @@ def _job(raw: dict[str, str], target: Path, full_refresh: bool) -> tuple[float, 
     return seconds, parts
 
 
-def _models_only(raw: dict[str, str], target: Path, full_refresh: bool) -> float:
-    seconds, _, _ = _timed_child(
-        "from house_edge import publish, scheduled\n"
-        f"state = scheduled.state_path(__import__('pathlib').Path({str(target)!r}))\n"
-        f"publish.run_dbt(['run', '--target-path', str(scheduled.dbt_target_path(state))] + "
-        f"(['--full-refresh'] if {full_refresh!r} else []), "
-        f"publish.project_root(), state, publish.raw_vars({raw!r}), echo=False)")
-    return seconds
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -107,17 +99,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"initial job on {len(files) - 1} hourly files ({n_before:,} liquidations): "
           f"{first_s:.1f} s")
 
-    state = scheduled.state_path(target)
-    before = state.with_name("before_the_new_hour.duckdb")
-    shutil.copy(state, before)
     shutil.copy(files[-1], live / files[-1].name)  # the new hour arrives
     n_new, n_all = rows(str(files[-1])), rows(paths["liquidations"])
-    incr_run_s = _models_only(paths, target, full_refresh=False)
-    shutil.copy(before, state)  # the same starting point for the whole job
     incr_job_s, incr_parts = _job(paths, target, full_refresh=False)
-    full_run_s = _models_only(paths, target, full_refresh=True)
     full_job_s, full_parts = _job(paths, target, full_refresh=True)
-    before.unlink()
 
     def fmt(parts: dict) -> str:
         return ", ".join(f"{k} {v:.1f}" for k, v in parts.items())
@@ -127,8 +112,6 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{'what':<52}{'incremental s':>14}{'full s':>9}{'ratio':>8}")
     print(f"{'scheduled job (freshness, dbt build + tests, gate, publish)':<52}"
           f"{incr_job_s:>14.1f}{full_job_s:>9.1f}{incr_job_s / full_job_s:>8.1%}")
-    print(f"{'dbt models only (dbt run)':<52}"
-          f"{incr_run_s:>14.1f}{full_run_s:>9.1f}{incr_run_s / full_run_s:>8.1%}")
     print(f"job steps, incremental: {fmt(incr_parts)}")
     print(f"job steps, full:        {fmt(full_parts)}")
 

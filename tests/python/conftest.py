@@ -28,17 +28,42 @@ def committed_sample():
     )
 
 
-# --- issue 7: one published sample warehouse shared by the BI-access, endpoint and crash tests --
+# --- one published sample warehouse, built once, shared by the publish, gate, BI-access,
+# endpoint and crash tests (a sample build with its gate costs ~45 s on 2 cores) -------------
 @pytest.fixture(scope="session")
-def published_sample(tmp_path_factory) -> Path:
-    """The committed sample built and published once (a real `build_and_publish`); tests that
-    change a warehouse copy this file first."""
+def published_sample_build(tmp_path_factory):
+    """The committed sample built and published once (a real `build_and_publish`): the
+    published file and its BuildReport. Never changed by a test: use copy_published_sample."""
     from house_edge import publish
 
     target = tmp_path_factory.mktemp("published_sample") / "house_edge.duckdb"
     raw = {k: SAMPLE / f"raw_{k}.csv" for k in ("price_bars", "positions", "liquidations")}
-    publish.build_and_publish(raw_paths=raw, target=target, echo=False)
-    return target
+    report = publish.build_and_publish(raw_paths=raw, target=target, echo=False)
+    return target, report
+
+
+@pytest.fixture(scope="session")
+def published_sample(published_sample_build) -> Path:
+    """The shared published sample's file; tests that change a warehouse copy it first."""
+    return published_sample_build[0]
+
+
+def copy_published_sample(published_sample_build, directory: Path):
+    """A private copy of the shared published sample (the file, its gate record and Data
+    Docs) in ``directory``, with its BuildReport's paths pointing at the copy."""
+    import dataclasses
+    import shutil
+
+    source, report = published_sample_build
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / source.name
+    shutil.copy(source, target)
+    for name in ("validation", "data_docs"):
+        shutil.copytree(source.parent / name, directory / name)
+    return target, dataclasses.replace(
+        report, published_path=target,
+        validation_summary_path=directory / "validation" / "latest.json",
+        data_docs_index=directory / "data_docs" / "index.html")
 
 
 @pytest.fixture(scope="session")

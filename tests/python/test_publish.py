@@ -12,20 +12,19 @@ import duckdb
 import pytest
 
 from house_edge import publish
-from tests.python.conftest import SAMPLE
+from tests.python.conftest import SAMPLE, copy_published_sample
 
 RAW = {k: SAMPLE / f"raw_{k}.csv" for k in ("price_bars", "positions", "liquidations")}
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory):
-    target = tmp_path_factory.mktemp("warehouse") / "house_edge.duckdb"
-    report = publish.build_and_publish(raw_paths=RAW, target=target, echo=False)
-    return target, report
+def published(published_sample_build, tmp_path_factory):
+    """The shared sample build (conftest), copied: this module's tests publish over it."""
+    return copy_published_sample(published_sample_build, tmp_path_factory.mktemp("warehouse"))
 
 
-def test_build_publishes_marts_queryable_as_marts_schema(published):
-    target, report = published
+def test_build_publishes_marts_queryable_as_marts_schema(published_sample_build):
+    target, report = published_sample_build
     assert report.published_path == target
     with duckdb.connect(str(target), read_only=True) as con:
         n = con.execute("select count(*) from marts.fct_liquidations").fetchone()[0]

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from house_edge import publish, validate
-from tests.python.conftest import SAMPLE
+from tests.python.conftest import SAMPLE, copy_published_sample
 
 RAW = {k: SAMPLE / f"raw_{k}.csv" for k in ("price_bars", "positions", "liquidations")}
 
@@ -21,14 +21,13 @@ def _digest(path) -> str:
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory):
-    target = tmp_path_factory.mktemp("warehouse") / "house_edge.duckdb"
-    report = publish.build_and_publish(raw_paths=RAW, target=target, echo=False)
-    return target, report
+def published(published_sample_build, tmp_path_factory):
+    """The shared sample build (conftest), copied: this module's tests publish over it."""
+    return copy_published_sample(published_sample_build, tmp_path_factory.mktemp("warehouse"))
 
 
-def test_clean_build_passes_the_gate_and_writes_data_docs_and_the_record(published):
-    target, report = published
+def test_clean_build_passes_the_gate_and_writes_data_docs_and_the_record(published_sample_build):
+    target, report = published_sample_build
     summary = report.validation
     assert summary is not None and summary.success, [validate.describe(r)
                                                      for r in summary.critical_failures]
