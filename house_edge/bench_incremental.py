@@ -26,7 +26,6 @@ import json
 import shutil
 from pathlib import Path
 
-from house_edge import scheduled
 from house_edge.bench import _timed_child
 
 HOUR_MS = 3_600_000
