@@ -183,8 +183,11 @@ key_ranked as (
 
 {%- if loaded_keys_relation is not none %}
 
+-- only the keys also among the rows read now (a semi-join built on them: the rows loaded
+-- before are many, the rows read now few)
 loaded_keys as (
     select distinct position_id from {{ loaded_keys_relation }}
+    where position_id in (select position_id from key_ranked)
 ),
 {%- endif %}
 
@@ -281,8 +284,11 @@ key_ranked as (
 
 {%- if loaded_keys_relation is not none %}
 
+-- only the keys also among the rows read now (a semi-join built on them: the rows loaded
+-- before are many, the rows read now few)
 loaded_keys as (
     select distinct liquidation_id from {{ loaded_keys_relation }}
+    where liquidation_id in (select liquidation_id from key_ranked)
 ),
 {%- endif %}
 

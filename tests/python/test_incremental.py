@@ -6,7 +6,7 @@ to the waterfall; then the later hours, a late fill appended to a file already l
 file holding a fill from hours earlier and a row that must be quarantined; the same files again
 (nothing new: nothing read); then with that new file deleted. Every incremental table (and the
 clean/quarantine views over staging) must then be equal, EXCEPT ALL both ways, ignoring only the
-`loaded_at` column.
+bookkeeping columns (`loaded_at`, the liquidation map's `inputs_version`).
 """
 
 from __future__ import annotations
@@ -36,11 +36,14 @@ COMPARED = (
     "intermediate.int_liquidation_buckets_minute",
     "intermediate.int_liquidation_buckets_minute_by_scope",
     "intermediate.int_liquidation_buckets_second",
+    "marts.fct_liquidation_map",
 )
+# Bookkeeping columns that differ between an incremental sequence and a full refresh by design.
+BOOKKEEPING = ("loaded_at", "inputs_version")
 SELECT = ["--select", "+int_liquidations_priced", "+int_liquidation_buckets_second",
           "+int_liquidation_buckets_minute_by_scope", "+stg_simulator__liquidations_quarantine",
           "+fct_position_outcomes", "+stg_simulator__positions_quarantine",
-          "+int_liquidation_fills_revenue",
+          "+int_liquidation_fills_revenue", "+fct_liquidation_map",
           "--resource-type", "seed", "--resource-type", "model"]
 HOUR_MS = 3_600_000
 LOOKBACK_MINUTES = 30
@@ -74,9 +77,16 @@ def _export(db: Path, out: Path) -> None:
     out.mkdir()
     with duckdb.connect(str(db), read_only=True) as con:
         for table in COMPARED:
-            query = (f"select * exclude (loaded_at) from {table}"
-                     if "loaded_at" in _columns(con, table) else f"select * from {table}")
+            excluded = [c for c in BOOKKEEPING if c in _columns(con, table)]
+            query = (f"select * exclude ({', '.join(excluded)}) from {table}"
+                     if excluded else f"select * from {table}")
             con.execute(f"copy ({query}) to '{out / table}.parquet' (format parquet)")
+
+
+def _map_loads(db: Path) -> list[tuple]:
+    """The distinct loaded_at of the liquidation map's rows (one: the post-hook keeps one)."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("select distinct loaded_at from marts.fct_liquidation_map").fetchall()
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
@@ -161,13 +171,17 @@ def test_a_sequence_of_incremental_runs_equals_a_full_refresh_row_for_row(tmp_pa
         assert con.execute("select quarantine_reason, count(*) from "
                            "staging.stg_simulator__liquidations_quarantine group by 1"
                            ).fetchall() == [("non_positive_price", 1)]
-    # Run 3: the same files again (nothing new): nothing is read, nothing changes.
-    before = _files_read_by_last_run(incr_db)
+    # Run 3: the same files again (nothing new): nothing is read, nothing changes; the
+    # liquidation map's inputs are unchanged, so it is not rewritten.
+    before, map_load = _files_read_by_last_run(incr_db), _map_loads(incr_db)
     _run(root, incr_db, raw_glob)
     assert _files_read_by_last_run(incr_db) == before
-    # Run 4: the late-delivery file is withdrawn: its rows leave every table.
+    assert _map_loads(incr_db) == map_load and len(map_load) == 1
+    # Run 4: the late-delivery file is withdrawn: its rows leave every table. Its early fill
+    # came before the map's as-of time, so the map is written anew (one load kept).
     (raw / "liquidations_late_delivery.csv").unlink()
     _run(root, incr_db, raw_glob)
+    assert len(_map_loads(incr_db)) == 1 and _map_loads(incr_db) != map_load
 
     full_db = tmp_path / "full" / "house_edge.duckdb"
     full_db.parent.mkdir()

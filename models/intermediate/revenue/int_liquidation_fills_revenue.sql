@@ -30,6 +30,15 @@ liquidations as (
     {%- endif %}
 ),
 
+fill_positions as (
+    select * from positions
+    {%- if is_incremental() %}
+    -- only the recomputed fills' positions: a semi-join built on the few fills, not a hash
+    -- table of every position
+    where position_id in (select position_id from liquidations)
+    {%- endif %}
+),
+
 fee_schedules as (
     select * from {{ ref('fee_schedules') }}
 ),
@@ -85,7 +94,7 @@ fills as (
     -- inner join: a fill without its position has no bankruptcy price, so no margin to split;
     -- fct_liquidations' relationships test already flags such fills.
     from liquidations
-    inner join positions
+    inner join fill_positions as positions
         on liquidations.position_id = positions.position_id
 ),
 

@@ -6,8 +6,10 @@
 -- Incremental, all or nothing: the map depends on the positions, on the fills BEFORE the as-of
 -- time and on the last bar before it, so a run that appends later fills (every hourly run of a
 -- live capture) leaves it as it is. Each run first fingerprints those inputs
--- (`inputs_version`); when the stored one is the same, no row is written, otherwise the whole
--- map is written anew and the post-hook deletes the rows of earlier loads.
+-- (`inputs_version`): row counts and newest `loaded_at` of the positions and of the fills before
+-- the as-of time (a row added, removed or re-read changes one of them), and the last bar before
+-- it per venue x symbol. When the stored fingerprint is the same, no row is written; otherwise
+-- the whole map is written anew and the post-hook deletes the rows of earlier loads.
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
@@ -27,11 +29,7 @@
         (select max(loaded_at) from {{ ref('stg_simulator__positions') }}),
         (select count(*) from {{ ref('stg_simulator__liquidations') }}
          where liquidated_at < {{ as_of_sql }}),
-        (select {{ dbt.hash(dbt.listagg(
-            dbt.concat(["cast(liquidation_id as " ~ dbt.type_string() ~ ")", "'|'",
-                        "cast(position_id as " ~ dbt.type_string() ~ ")"]),
-            "';'", "order by liquidation_id")) }}
-         from {{ ref('stg_simulator__liquidations') }}
+        (select max(loaded_at) from {{ ref('stg_simulator__liquidations') }}
          where liquidated_at < {{ as_of_sql }}),
         (select {{ dbt.hash(dbt.listagg(
             dbt.concat(["venue", "'|'", "symbol", "'|'",
@@ -119,6 +117,7 @@ reference_prices as (
 
 bucketed as (
     select
+        open_positions.position_id,
         open_positions.venue,
         open_positions.symbol,
         open_positions.side,
@@ -142,7 +141,8 @@ per_bucket as (
         bucket_index,
         reference_price,
         count(*) as position_count,
-        sum(notional_usd) as notional_usd
+        -- in a fixed order: the same positions sum to the same bits however they were loaded
+        {{ ordered_sum('notional_usd', 'position_id') }} as notional_usd
     from bucketed
     group by 1, 2, 3, 4, 5
 ),
