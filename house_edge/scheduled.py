@@ -1,31 +1,35 @@
-"""The scheduled job: source freshness, incremental dbt build, the publish gate, publish.
+"""The scheduled job: incremental dbt build, source freshness, the publish gate, publish.
 
 Run every hour or day over growing raw captures, by Dagster (house_edge/orchestration) or by cron
-(``house-edge scheduled-run`` under ``scripts/scheduled_run.sh``, which holds a lock). Both run
-the same steps:
+(``house-edge scheduled-run`` under ``scripts/scheduled_run.sh``, which holds a lock). The steps:
 
-1. **Freshness**: ``dbt source freshness`` on the raw sources (newest fill / bar in the raw files
+1. **Build** into a *persistent* private file ``warehouse/.incremental/house_edge.duckdb`` (the
+   state of the incremental models). What to build is decided from the record of what the state
+   was built from (house_edge.job_inputs, ``inputs.json``; plan_run):
+
+   * **hourly** (the project and vars unchanged): only the models downstream of the raw inputs
+     whose files changed, incremental ones reading only new and changed files; views are not
+     recreated; of the tests, the ``hourly`` ones downstream (rows conserved per raw source,
+     bucket keys, and ``unique_keys_of_latest_load`` in place of whole-table ``unique``);
+   * **full**: ``--full-refresh`` (the daily schedule; also when the project or a var changed,
+     into a new state file), ``--all-tests``, the first run, and the run after one that did not
+     finish (the record is deleted before a build and written after it succeeds): every node,
+     seeds, every data and unit test.
+
+   dbt's tests block. Each state keeps its own dbt target directory, so dbt's partial-parse
+   cache survives between runs.
+2. **Freshness**: ``dbt source freshness`` on the raw sources (newest fill / bar in the raw files
    against the clock; thresholds in models/staging/simulator/_simulator__sources.yml). Reported,
    not blocking: a stale capture still publishes what it has, and the report says it is stale.
-   It reads only the raw files (into an in-memory DuckDB), so it runs beside the build.
-2. **Build** into a *persistent* private file ``warehouse/.incremental/house_edge.duckdb`` (the
-   state of the incremental models). Two kinds of run:
-
-   * **hourly** (the default once the state exists): ``dbt build --selector hourly``
-     (selectors.yml): every model, incremental ones reading only new and changed raw files, and
-     the data tests that guard an incremental merge (rows conserved per raw source, the unique
-     keys of the incremental models);
-   * **full** (``full_refresh=True``, the daily schedule, and any first run): ``dbt build
-     --full-refresh`` with seeds, every data test and every unit test.
-
-   dbt's tests block here. Each state keeps its own dbt target directory, so dbt's partial-parse
-   cache survives between runs (a project parse is ~3x the cached one).
+   It runs right after the build in the same dbt process (house_edge.dbt_session: one import of
+   dbt, one parse), which is started before the job has planned the build.
 3. **Gate**: the file is checkpointed, checked for required tables, and validated read-only by the
    Great Expectations publish gate (house_edge.validate), on every run, hourly too. A critical
    failure stops the job. (Great Expectations is imported while dbt builds.)
-4. **Publish**: the gated file is copied next to the published file and ``os.replace()``d over it
-   (one rename: readers see the old or the new warehouse, never half of one). The private file
-   stays as the next run's state. A failed job leaves the published file untouched.
+4. **Publish**: a copy of the gated file, made while the gate reads it, is ``os.replace()``d over
+   the published file (one rename: readers see the old or the new warehouse, never half of one).
+   The private file stays as the next run's state. A failed job leaves the published file
+   untouched.
 
 A gate failure leaves the private state holding the rejected data; fix the input, then run with
 ``--full-refresh`` (re-reads every raw file) so no rejected row survives in the state.
@@ -62,7 +66,6 @@ from house_edge.publish import (
 from house_edge.validate import CheckResult, ValidationSummary
 
 STATE_DIRNAME = ".incremental"
-HOURLY_SELECTOR = "hourly"  # selectors.yml
 
 
 @dataclass
@@ -236,7 +239,6 @@ class RunPlan:
     kind: str  # "hourly" or "full"
     reason: str
     full_refresh: bool = False
-    selector: str | None = None  # a selectors.yml name
     selection: list[str] = field(default_factory=list)  # --select/--exclude arguments
     changed_inputs: list[str] | None = None  # None: not compared
 
@@ -265,11 +267,8 @@ def plan_run(state: Path, now: job_inputs.Fingerprint, full_refresh: bool = Fals
 def run_job(raw_paths: dict[str, str | Path] | None = None, target: Path | None = None,
             full_refresh: bool = False, echo: bool = True,
             extra_vars: dict[str, str] | None = None, all_tests: bool = False) -> JobReport:
-    """Freshness, build, gate, publish: the whole scheduled job.
-
-    An **hourly** run (``dbt build --selector hourly``) once the state exists; a **full** run
-    (every node) with ``full_refresh``, ``all_tests`` (incremental models, every test) or on the
-    first run."""
+    """Build, freshness, gate, publish: the whole scheduled job (see the module docstring
+    and plan_run for which kind of run it does)."""
     root = project_root()
     target = Path(target) if target else published_path(root)
     state = state_path(target)
@@ -299,7 +298,7 @@ def run_job(raw_paths: dict[str, str | Path] | None = None, target: Path | None 
         for stale in (state, state.with_name(state.name + ".wal")):
             stale.unlink(missing_ok=True)
     report.freshness = build(root, state, variables, full_refresh=plan.full_refresh, echo=echo,
-                             selector=plan.selector, selection=plan.selection, freshness=True,
+                             selection=plan.selection, freshness=True,
                              session=session)
     job_inputs.save(state, now)
     report.seconds["dbt_build_and_freshness"] = time.perf_counter() - t0
