@@ -313,7 +313,7 @@ def run_job(raw_paths: dict[str, str | Path] | None = None, target: Path | None 
         try:
             report.validation = run_gate(state, root, variables, gate_dir(state))
         except BaseException:
-            copy.result()
+            copy.exception()  # wait for the copy (its own error, if any, is moot now)
             staging_path(target).unlink(missing_ok=True)
             raise
         copy.result()

@@ -81,3 +81,4 @@ def test_hourly_runs_publish_new_files_and_a_gate_failure_publishes_nothing(tmp_
     with pytest.raises(publish.BuildError, match="fill_price_within_minute_bar"):
         scheduled.run_job(raw_paths=paths, target=target, echo=False)
     assert _digest(target) == published
+    assert not publish.staging_path(target).exists()  # publish's copy, made during the gate

@@ -57,26 +57,32 @@ def test_gate_settings_come_from_dbt_vars_and_build_vars(root):
     assert "raw_price_bars_path" not in settings
 
 
-def test_corrupted_sample_is_refused_naming_each_failed_expectation(published, tmp_path):
+def test_corrupted_sample_is_refused_naming_each_failed_expectation(published, tmp_path,
+                                                                     monkeypatch):
+    """Through the CLI (`house-edge build`), as a user meets it: exit non-zero, every failed
+    expectation named, the published file and its gate record left as they were."""
+    from click.testing import CliRunner
+
+    from house_edge.cli import main
+
     target, _ = published
     digest, record = _digest(target), (target.parent / "validation" / "latest.json").read_text()
     bars = pd.read_csv(RAW["price_bars"])
-    bars.loc[10, ["open", "high", "low", "close"]] = 0.0  # zero prices
+    bars.loc[10, ["open", "high", "low", "close"]] = 0.0  # zero prices, as traders saw
     bars.loc[20, "high"] = bars.loc[20, "low"] * 0.99  # high < low
     liqs = pd.read_csv(RAW["liquidations"])
     liqs = pd.concat([liqs, liqs.iloc[[5, 6]]], ignore_index=True)  # duplicated fills
     bars.to_csv(tmp_path / "raw_price_bars.csv", index=False)
     liqs.to_csv(tmp_path / "raw_liquidations.csv", index=False)
-    with pytest.raises(publish.BuildError) as failure:
-        publish.build_and_publish(
-            raw_paths={**RAW, "price_bars": tmp_path / "raw_price_bars.csv",
-                       "liquidations": tmp_path / "raw_liquidations.csv"},
-            target=target, echo=False)
-    message = str(failure.value)
+    shutil.copy(RAW["positions"], tmp_path / "raw_positions.csv")
+    monkeypatch.setenv("HOUSE_EDGE_PUBLISHED_PATH", str(target))
+    result = CliRunner().invoke(main, ["build", "--raw-dir", str(tmp_path), "--quiet"])
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
     for expected in ("raw_prices.quarantine_rate_price_bars", "non_positive_price",
                      "high_below_low", "liquidations.quarantine_rate_liquidations",
                      "duplicate_key", "not touched"):
-        assert expected in message
+        assert expected in result.output
     assert _digest(target) == digest
     assert (target.parent / "validation" / "latest.json").read_text() == record
 
