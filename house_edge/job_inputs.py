@@ -30,10 +30,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import yaml
+
+from house_edge.publish import RAW_VARS
 
 FINGERPRINT_NAME = "inputs.json"
 
@@ -62,7 +64,7 @@ class Fingerprint:
     inputs: dict[str, list[list]]
 
     def to_json(self) -> str:
-        return json.dumps({"project": self.project, "inputs": self.inputs}, indent=1)
+        return json.dumps(asdict(self), indent=1)
 
 
 def project_vars(root: Path, variables: dict) -> dict:
@@ -74,9 +76,7 @@ def project_vars(root: Path, variables: dict) -> dict:
 def input_paths(all_vars: dict) -> dict[str, list[str]]:
     """Each raw input's paths or globs, from the vars."""
     return {
-        "simulator.price_bars": [str(all_vars["raw_price_bars_path"])],
-        "simulator.positions": [str(all_vars["raw_positions_path"])],
-        "simulator.liquidations": [str(all_vars["raw_liquidations_path"])],
+        **{f"simulator.{table}": [str(all_vars[var])] for table, var in RAW_VARS.items()},
         "venue_files": [str(v["path"]) for v in all_vars.get("venue_files") or []],
         "reality_check": [str(all_vars["reality_check_hyperliquid_timing_path"])],
     }
@@ -96,33 +96,32 @@ def _project_hash(root: Path, variables: dict) -> str:
     return digest.hexdigest()
 
 
-def _file_versions(root: Path, patterns: list[str]) -> list[list]:
-    import duckdb
-
+def _file_versions(con, root: Path, patterns: list[str]) -> list[list]:
     versions = []
-    with duckdb.connect() as con:
-        for pattern in patterns:
-            absolute = pattern if os.path.isabs(pattern) else str(root / pattern)
-            for (name,) in con.execute("select file from glob(?) order by file",
-                                       [absolute]).fetchall():
-                stat = os.stat(name)
-                versions.append([name, stat.st_size, stat.st_mtime_ns])
+    for pattern in patterns:
+        absolute = pattern if os.path.isabs(pattern) else str(root / pattern)
+        for (name,) in con.execute("select file from glob(?) order by file",
+                                   [absolute]).fetchall():
+            stat = os.stat(name)
+            versions.append([name, stat.st_size, stat.st_mtime_ns])
     return versions
 
 
 def fingerprint(root: Path, variables: dict) -> Fingerprint:
     """What a build with these vars would be built from, now."""
+    import duckdb
+
     paths = input_paths(project_vars(root, variables))
-    return Fingerprint(project=_project_hash(root, variables),
-                       inputs={name: _file_versions(root, pats) for name, pats in paths.items()})
+    with duckdb.connect() as con:
+        inputs = {name: _file_versions(con, root, pats) for name, pats in paths.items()}
+    return Fingerprint(project=_project_hash(root, variables), inputs=inputs)
 
 
 def load(state: Path) -> Fingerprint | None:
     path = state.parent / FINGERPRINT_NAME
     if not path.exists():
         return None
-    doc = json.loads(path.read_text())
-    return Fingerprint(project=doc["project"], inputs=doc["inputs"])
+    return Fingerprint(**json.loads(path.read_text()))
 
 
 def save(state: Path, fp: Fingerprint) -> None:

@@ -108,22 +108,14 @@ def dbt_target_path(state: Path, purpose: str = "build") -> Path:
     return state.parent / f"dbt_target_{purpose}"
 
 
-def _freshness_command(root: Path, state: Path, variables: dict[str, str]
-                       ) -> tuple[list[str], dict[str, str], Path]:
-    out = state.parent / "sources.json"
-    cmd = [dbt_executable(), "source", "freshness", "--output", str(out),
-           "--target-path", str(dbt_target_path(state, "freshness")),
-           "--project-dir", str(root), "--profiles-dir", str(root)]
-    if variables:
-        cmd += ["--vars", json.dumps(variables)]
-    # The raw sources are read in place (read_csv / read_parquet): no warehouse file is needed,
-    # so freshness never contends with the build for the state file's lock.
-    env = dict(os.environ, HOUSE_EDGE_DUCKDB_PATH=":memory:")
-    return cmd, env, out
+def freshness_results_path(state: Path) -> Path:
+    """Where ``dbt source freshness --output`` writes its results for a state."""
+    return state.parent / "sources.json"
 
 
-def _parse_freshness(out: Path, proc_output: str, returncode: int | None
-                     ) -> list[SourceFreshness]:
+def _parse_freshness(out: Path, proc_output: str, returncode: int) -> list[SourceFreshness]:
+    """One result per source with a freshness policy. Never raises for stale data (dbt exits 1
+    then); raises BuildError when dbt could not produce results at all."""
     if not out.exists():
         tail = "\n".join(proc_output.splitlines()[-20:])
         raise BuildError(f"`dbt source freshness` produced no results (exit {returncode})"
@@ -137,29 +129,24 @@ def _parse_freshness(out: Path, proc_output: str, returncode: int | None
     return sorted(results, key=lambda f: f.source)
 
 
-def start_source_freshness(root: Path, state: Path, variables: dict[str, str]
-                           ) -> tuple[subprocess.Popen, Path]:
-    """Start ``dbt source freshness`` on the raw sources in the background."""
-    state.parent.mkdir(parents=True, exist_ok=True)
-    cmd, env, out = _freshness_command(root, state, variables)
-    out.unlink(missing_ok=True)
-    proc = subprocess.Popen(cmd, cwd=root, env=env, text=True, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
-    return proc, out
-
-
-def finish_source_freshness(proc: subprocess.Popen, out: Path) -> list[SourceFreshness]:
-    """Wait for a started freshness check; one result per source with a freshness policy.
-    Never raises for stale data (dbt exits 1 then); raises BuildError when dbt could not produce
-    results at all."""
-    output, _ = proc.communicate()
-    return _parse_freshness(out, output or "", proc.returncode)
-
-
 def source_freshness(root: Path, state: Path, variables: dict[str, str]
                      ) -> list[SourceFreshness]:
-    """``dbt source freshness`` on the raw sources (see finish_source_freshness)."""
-    return finish_source_freshness(*start_source_freshness(root, state, variables))
+    """``dbt source freshness`` on the raw sources, in a process of its own (Dagster's raw
+    source assets; the cron job runs it in its build's dbt process, see build)."""
+    state.parent.mkdir(parents=True, exist_ok=True)
+    out = freshness_results_path(state)
+    out.unlink(missing_ok=True)
+    cmd = [dbt_executable(), "source", "freshness", "--output", str(out),
+           "--target-path", str(dbt_target_path(state, "freshness")),
+           "--project-dir", str(root), "--profiles-dir", str(root)]
+    if variables:
+        cmd += ["--vars", json.dumps(variables)]
+    # The raw sources are read in place (read_csv / read_parquet): no warehouse file is needed,
+    # so freshness never contends with a build for the state file's lock.
+    env = dict(os.environ, HOUSE_EDGE_DUCKDB_PATH=":memory:")
+    proc = subprocess.run(cmd, cwd=root, env=env, text=True, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT)
+    return _parse_freshness(out, proc.stdout or "", proc.returncode)
 
 
 def load_gate_summary(state: Path) -> ValidationSummary:
@@ -179,29 +166,22 @@ def load_gate_summary(state: Path) -> ValidationSummary:
 
 
 def build(root: Path, state: Path, variables: dict[str, str], full_refresh: bool = False,
-          echo: bool = True, selector: str | None = None,
-          selection: list[str] | None = None, freshness: bool = False,
+          echo: bool = True, selection: list[str] | None = None, freshness: bool = False,
           session: subprocess.Popen | None = None) -> list[SourceFreshness]:
-    """Step 2: ``dbt build`` into the private state file (``selector``: a selectors.yml name,
-    e.g. the hourly one; ``selection``: --select/--exclude arguments; neither builds every
-    node). With ``freshness``, step 1 follows in the same dbt process (house_edge.dbt_session:
-    one import, one parse): ``dbt source freshness``, whose results are returned. ``session``:
-    one already started on ``state`` (start_dbt_session)."""
+    """Step 1: ``dbt build`` into the private state file (``selection``: --select/--exclude
+    arguments; none builds every node). With ``freshness``, step 2 follows in the same dbt
+    process (house_edge.dbt_session: one import, one parse): ``dbt source freshness``, whose
+    results are returned. ``session``: one already started on ``state`` (start_dbt_session)."""
     state.parent.mkdir(parents=True, exist_ok=True)
-    args = ["build"]
-    if full_refresh:
-        args.append("--full-refresh")
-    if selector:
-        args += ["--selector", selector]
-    args += selection or []
+    args = ["build", *(["--full-refresh"] if full_refresh else []), *(selection or [])]
     commands = [{"args": args}]
-    out = state.parent / "sources.json"
+    out = freshness_results_path(state)
     if freshness:
         out.unlink(missing_ok=True)
         commands.append({"args": ["source", "freshness", "--output", str(out)], "check": False})
     finish_dbt_session(session or start_dbt_session(root, state, echo), commands,
                        ["--target-path", str(dbt_target_path(state))], root, variables)
-    return _parse_freshness(out, "", None) if freshness else []
+    return _parse_freshness(out, "", 0) if freshness else []
 
 
 def _import_gate_libraries() -> None:
@@ -209,14 +189,6 @@ def _import_gate_libraries() -> None:
         import great_expectations  # noqa: F401  (~4 s of imports; warmed while dbt builds)
     except Exception:  # noqa: BLE001 - the gate itself reports any import problem
         pass
-
-
-def gate(root: Path, state: Path, variables: dict[str, str]) -> tuple[dict[str, int],
-                                                                      ValidationSummary]:
-    """Step 3: required tables, then the GX publish gate (BuildError on a critical failure)."""
-    counts = check_built_file(state)
-    summary = run_gate(state, root, variables, gate_dir(state))
-    return counts, summary
 
 
 def publish(state: Path, target: Path, staged: bool = False) -> ValidationSummary:

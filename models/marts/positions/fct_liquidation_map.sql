@@ -4,12 +4,13 @@
 -- before `liquidation_map_as_of` on that venue x symbol) with edges aligned on the reference
 -- price, so no bucket straddles it. Only buckets holding at least one liquidation price appear.
 -- Incremental, all or nothing: the map depends on the positions, on the fills BEFORE the as-of
--- time and on the last bar before it, so a run that appends later fills (every hourly run of a
--- live capture) leaves it as it is. Each run first fingerprints those inputs
--- (`inputs_version`): row counts and newest `loaded_at` of the positions and of the fills before
--- the as-of time (a row added, removed or re-read changes one of them), and the last bar before
--- it per venue x symbol. When the stored fingerprint is the same, no row is written; otherwise
--- the whole map is written anew and the post-hook deletes the rows of earlier loads.
+-- time and on the bars before it, so a run that appends later fills (every hourly run of a live
+-- capture) leaves it as it is. Each run first fingerprints those inputs (`inputs_version`): row
+-- counts and newest `loaded_at` of the positions and of the fills before the as-of time (a row
+-- added, removed or re-read changes one of them), and a hash of the bars before it (the
+-- reference price is the last of them). When the stored fingerprint is the same, no row is
+-- written; otherwise the whole map is written anew and the post-hook deletes the rows of
+-- earlier loads.
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
@@ -17,9 +18,8 @@
     post_hook="delete from {{ this }} where loaded_at < (select max(loaded_at) from {{ this }})"
 ) }}
 -- depends_on: {{ ref('stg_simulator__positions') }}
-{%- set as_of = var('liquidation_map_as_of') %}
 {%- set bucket_width_rate = var('liquidation_map_bucket_width_rate') %}
-{%- set as_of_sql = "cast('" ~ as_of ~ "' as " ~ dbt.type_timestamp() ~ ")" %}
+{%- set as_of_sql = "cast('" ~ var('liquidation_map_as_of') ~ "' as " ~ dbt.type_timestamp() ~ ")" %}
 {%- set inputs_version = '' %}
 {%- set unchanged = false %}
 {%- if execute %}
@@ -35,16 +35,9 @@
             dbt.concat(["venue", "'|'", "symbol", "'|'",
                         "cast(bar_opened_at as " ~ dbt.type_string() ~ ")", "'|'",
                         "cast(close_price as " ~ dbt.type_string() ~ ")"]),
-            "';'", "order by venue, symbol")) }}
-         from (
-            select venue, symbol, max(bar_opened_at) as last_bar_opened_at
-            from {{ ref('stg_simulator__price_bars') }}
-            where bar_opened_at < {{ as_of_sql }}
-            group by 1, 2
-         ) as last_bars
-         inner join {{ ref('stg_simulator__price_bars') }} as bars
-            using (venue, symbol)
-         where bars.bar_opened_at = last_bars.last_bar_opened_at)
+            "';'", "order by venue, symbol, bar_opened_at")) }}
+         from {{ ref('stg_simulator__price_bars') }}
+         where bar_opened_at < {{ as_of_sql }})
 {%- endset %}
 {%- set inputs_version = run_query(version_sql).rows[0] | join('/') %}
 {%- if is_incremental() %}
@@ -67,7 +60,7 @@ price_bars as (
 ),
 
 as_of as (
-    select cast('{{ as_of }}' as {{ dbt.type_timestamp() }}) as as_of_at
+    select {{ as_of_sql }} as as_of_at
 ),
 
 -- positions with a fill before the shock (only those fills are read: the cascade comes after)
