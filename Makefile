@@ -1,7 +1,7 @@
 # House Edge: two commands on a fresh clone.
 #   make build   create .venv, install the pinned stack, build + validate + publish, print headline
 #   make test    dbt build (data + unit tests) on a throwaway file, then pytest
-# Other targets: make sample (regenerate the committed sample), make bench [SCALE=1],
+# Other targets: make sample (regenerate the committed sample: house-edge simulate --out seeds/sample), make bench [SCALE=1],
 #                make calibrate, make lint, make lock, make clean.
 # Scheduled runs: make scheduled-run, make dagster (UI on 127.0.0.1:3000), make bench-incremental.
 
@@ -46,7 +46,7 @@ test: $(STAMP) $(ORCH_STAMP) system-deps postgres
 	$(BIN)/python -m pytest
 
 sample: $(STAMP)
-	$(BIN)/house-edge simulate
+	$(BIN)/house-edge simulate --out seeds/sample
 
 bench: $(STAMP)
 	$(BIN)/python -m house_edge.bench --scale $(SCALE) $(BENCH_ARGS)

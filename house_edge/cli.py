@@ -1,13 +1,16 @@
 """house-edge: simulate the 10 Oct 2025 cascade, build and publish the warehouse, print the
 headline.
 
-  house-edge simulate            write the default sample to seeds/sample/ (deterministic)
+  house-edge simulate            write a simulated sample to warehouse/simulated/ (deterministic;
+                                 --out seeds/sample rewrites the committed sample)
   house-edge simulate --scale 1 --format parquet --out bench_out/full
   house-edge build               dbt build into a private file, check, validate (the publish
                                  gate), publish atomically, print the headline and the gate
   house-edge build --raw-dir DIR build from external raw files (CSV or Parquet) instead
   house-edge build --venue-file binance:forceorder-csv:'captures/*.csv'
                                  add files in a venue's own format (docs/formats.md)
+  house-edge build --vars '{event_window_start: ..}' --warehouse-dir DIR
+                                 set dbt vars; publish DIR/house_edge.duckdb instead
   house-edge headline            print the headline of the published warehouse
   house-edge report              write warehouse/report.html (charts, offline, one file)
   house-edge scheduled-run       the hourly/daily job: freshness, incremental build, gate,
@@ -28,6 +31,7 @@ from house_edge import publish
 from house_edge.simulator import RAW_FILES
 
 DEFAULT_SAMPLE_DIR = Path("seeds/sample")
+DEFAULT_SIMULATE_DIR = Path("warehouse/simulated")
 DEFAULT_SCALE = 0.005
 DEFAULT_SEED = 20251010
 
@@ -57,8 +61,10 @@ def main() -> None:
               help="Accounts relative to the real event (1.0 gives >= 2M liquidations). "
                    "Notional totals do not depend on it.")
 @click.option("--seed", default=DEFAULT_SEED, show_default=True, type=int)
-@click.option("--out", "out_dir", default=str(DEFAULT_SAMPLE_DIR), show_default=True,
-              type=click.Path(file_okay=False), help="Directory for the raw files.")
+@click.option("--out", "out_dir", default=str(DEFAULT_SIMULATE_DIR), show_default=True,
+              type=click.Path(file_okay=False),
+              help="Directory for the raw files (build from it with --raw-dir). The committed "
+                   "sample is rewritten only when asked for: --out seeds/sample (make sample).")
 @click.option("--format", "fmt", default="csv", show_default=True,
               type=click.Choice(["csv", "parquet"]))
 @click.option("--quiet", is_flag=True, help="No progress bar.")
@@ -88,7 +94,7 @@ def calibrate(scale: float, seed: int, iterations: int) -> None:
     out = Path(calibration.__file__).with_name("calibration.json")
     calibration.calibrate(scale=scale, seed=seed, iterations=iterations, out=out,
                           log=click.echo)
-    click.echo(f"wrote {out}; regenerate the sample with `house-edge simulate`")
+    click.echo(f"wrote {out}; regenerate the committed sample with `house-edge simulate --out seeds/sample`")
 
 
 @main.command()
@@ -107,9 +113,17 @@ def calibrate(scale: float, seed: int, iterations: int) -> None:
               help="Same as --venue-file, for a price-bar (klines) format only.")
 @click.option("--no-simulator", is_flag=True,
               help="Leave the simulated sample out of the liquidation and price unions.")
+@click.option("--vars", "vars_text", metavar="YAML",
+              help="dbt vars as dbt takes them (a YAML/JSON dict), e.g. "
+                   "'{event_window_start: \"2025-10-10 18:00:00\", event_window_end: "
+                   "\"2025-10-11 00:00:00\"}'. Every var in dbt_project.yml can be set.")
+@click.option("--warehouse-dir", type=click.Path(file_okay=False),
+              help="Publish DIR/house_edge.duckdb instead of the default warehouse "
+                   "(HOUSE_EDGE_PUBLISHED_PATH); `headline`, `report` and `serve` read it "
+                   "with HOUSE_EDGE_PUBLISHED_PATH=DIR/house_edge.duckdb.")
 def build(raw_dir: str | None, quiet: bool, venue_file_specs: tuple[str, ...],
           liquidation_specs: tuple[str, ...], price_bar_specs: tuple[str, ...],
-          no_simulator: bool) -> None:
+          no_simulator: bool, vars_text: str | None, warehouse_dir: str | None) -> None:
     """dbt build into a private file, check it, publish it atomically, print the headline."""
     from house_edge import venue_files
     from house_edge.headline import read_headline
@@ -118,9 +132,12 @@ def build(raw_dir: str | None, quiet: bool, venue_file_specs: tuple[str, ...],
              + [(s, "liquidations") for s in liquidation_specs]
              + [(s, "price_bars") for s in price_bar_specs])
     try:
-        extra_vars = venue_files.build_vars(specs, use_simulator=not no_simulator)
-    except venue_files.VenueFileError as exc:
+        extra_vars = {**publish.parse_vars(vars_text),
+                      **venue_files.build_vars(specs, use_simulator=not no_simulator)}
+    except (venue_files.VenueFileError, publish.BuildError) as exc:
         raise click.ClickException(str(exc)) from exc
+    target = (Path(warehouse_dir).resolve() / publish.WAREHOUSE_BASENAME
+              if warehouse_dir else None)
 
     raw_paths = None
     if raw_dir:
@@ -135,7 +152,7 @@ def build(raw_dir: str | None, quiet: bool, venue_file_specs: tuple[str, ...],
         root = publish.project_root()
         raw_paths = {k: root / DEFAULT_SAMPLE_DIR / f"{stem}.csv" for k, stem in RAW_FILES.items()}
     try:
-        report = publish.build_and_publish(raw_paths=raw_paths, echo=not quiet,
+        report = publish.build_and_publish(raw_paths=raw_paths, target=target, echo=not quiet,
                                            extra_vars=extra_vars)
     except publish.BuildError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -107,6 +107,25 @@ def raw_vars(raw_paths: dict[str, str | Path] | None) -> dict[str, str]:
     return out
 
 
+def parse_vars(text: str | None) -> dict[str, object]:
+    """``--vars`` as dbt reads it (a YAML or JSON mapping) -> a dict; BuildError naming the
+    problem otherwise. The raw-input path vars are resolved like ``--raw-dir`` paths."""
+    if not text:
+        return {}
+    import yaml
+
+    try:
+        parsed = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise BuildError(f"--vars {text!r} is not YAML/JSON: {exc}") from exc
+    if not isinstance(parsed, dict):
+        raise BuildError(f"--vars {text!r}: expected a mapping such as "
+                         "'{event_window_start: \"2025-10-10 18:00:00\"}'")
+    by_var = {var: key for key, var in RAW_VARS.items()}
+    raw = raw_vars({by_var[k]: v for k, v in parsed.items() if k in by_var})
+    return {**{str(k): v for k, v in parsed.items()}, **raw}
+
+
 def run_dbt(args: list[str], root: Path, db_path: Path, variables: dict[str, str],
             echo: bool = True) -> None:
     """Run one dbt command in its own process against db_path (raw CSVs pre-flighted first)."""
@@ -115,7 +134,7 @@ def run_dbt(args: list[str], root: Path, db_path: Path, variables: dict[str, str
     cmd = [dbt_executable(), *args, "--project-dir", str(root), "--profiles-dir", str(root)]
     if variables:
         cmd += ["--vars", json.dumps(variables)]
-    env = dict(os.environ, HOUSE_EDGE_DUCKDB_PATH=str(db_path))
+    env = dict(os.environ, HOUSE_EDGE_DUCKDB_PATH=str(db_path), HOUSE_EDGE_BUILD_ROLE="private")
     proc = subprocess.run(cmd, cwd=root, env=env, text=True,
                           stdout=None if echo else subprocess.PIPE,
                           stderr=subprocess.STDOUT if not echo else None)
@@ -128,7 +147,7 @@ def run_dbt(args: list[str], root: Path, db_path: Path, variables: dict[str, str
 def start_dbt_session(root: Path, db_path: Path, echo: bool = True) -> subprocess.Popen:
     """Start house_edge.dbt_session against db_path: it imports dbt (~3 s) while the caller
     decides what to run, then reads its commands from stdin (finish_dbt_session)."""
-    env = dict(os.environ, HOUSE_EDGE_DUCKDB_PATH=str(db_path))
+    env = dict(os.environ, HOUSE_EDGE_DUCKDB_PATH=str(db_path), HOUSE_EDGE_BUILD_ROLE="private")
     return subprocess.Popen([sys.executable, "-m", "house_edge.dbt_session"], cwd=root, env=env,
                             text=True, stdin=subprocess.PIPE,
                             stdout=None if echo else subprocess.PIPE,
@@ -256,13 +275,27 @@ def publish_built_file(build_file: Path, target: Path, summary: ValidationSummar
     if report is not None:
         report.validation_summary_path = latest
         report.data_docs_index = docs / "index.html"
-    phase("rename")
     if keep_build_file:
         if not staged:
             shutil.copyfile(build_file, staging_path(target))
+        mark_published(staging_path(target))  # the copy, not the state file dbt builds next
+        phase("rename")
         os.replace(staging_path(target), target)  # one rename: readers see the old or the new
     else:
+        mark_published(build_file)
+        phase("rename")
         os.replace(build_file, target)  # one rename: readers see the old or the new, never half
+
+
+def mark_published(db_path: Path) -> None:
+    """Stamp ``marts.build_info.published_at`` on a gated file about to be renamed over the
+    published warehouse. dbt's on-run-start guard (macros/published_warehouse_guard.sql) refuses
+    to write a file so marked, so a plain ``dbt build`` can never rebuild the published warehouse
+    in place, ungated, under its readers."""
+    with duckdb.connect(str(db_path)) as con:
+        con.execute("update marts.build_info set published_at = "
+                    "cast(current_timestamp at time zone 'UTC' as timestamp)")
+        con.execute("checkpoint")
 
 
 def refresh_endpoint(target: Path, report: BuildReport | None = None) -> None:

@@ -108,9 +108,11 @@ def _duckdb_path(path: Path) -> Iterator[None]:
     """dbt (a subprocess of DbtCliResource, which copies os.environ) builds into ``path``."""
     old = os.environ.get("HOUSE_EDGE_DUCKDB_PATH")
     os.environ["HOUSE_EDGE_DUCKDB_PATH"] = str(path)
+    os.environ["HOUSE_EDGE_BUILD_ROLE"] = "private"  # the job gates and publishes it itself
     try:
         yield
     finally:
+        os.environ.pop("HOUSE_EDGE_BUILD_ROLE", None)
         if old is None:
             os.environ.pop("HOUSE_EDGE_DUCKDB_PATH", None)
         else:

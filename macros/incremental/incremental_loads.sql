@@ -103,8 +103,12 @@
     Everything a `*_checked` model incremental by file needs, as a dict:
       file_versions: incremental_raw_file_versions(raw_path) (snapshotted before the read);
       raw_relation: the source, filtered to the files to read on an incremental run;
-      loaded_keys_relation: `key` of the rows that passed in earlier runs from files not re-read
-        now (a passing row with one of them is a duplicate), or none on a build from scratch.
+      loaded_keys_relation: `key` of the rows that passed in earlier runs from files that the
+        raw path still matches and that are not re-read now (a passing row with one of them is a
+        duplicate), or none on a build from scratch. Rows of files the path no longer matches
+        are never counted: they are pruned after this run (incremental_prune_missing_files), so
+        pointing the same data at another path (relative vs absolute, a new glob) re-reads it
+        instead of quarantining every row as a duplicate of rows about to be deleted.
 -#}
 {% macro incremental_checked_inputs(source_relation, raw_path, key) -%}
     {%- set file_versions = incremental_raw_file_versions(raw_path) -%}
@@ -113,13 +117,15 @@
         {{ return({'file_versions': file_versions, 'raw_relation': source_relation,
                    'loaded_keys_relation': none}) }}
     {%- endif -%}
+    {#- The files still matched by the raw path and loaded before, unchanged: their rows stay. -#}
+    {%- set files_kept = file_versions | map(attribute=0) | reject('in', files_to_read) | list -%}
     {{ return({
         'file_versions': file_versions,
         'raw_relation': "(select * from " ~ source_relation ~ " where "
                         ~ incremental_in_list('filename', files_to_read) ~ ")",
         'loaded_keys_relation': "(select " ~ key ~ " from " ~ this
-                                ~ " where quarantine_reason is null and not "
-                                ~ incremental_in_list('source_file', files_to_read) ~ ")"}) }}
+                                ~ " where quarantine_reason is null and "
+                                ~ incremental_in_list('source_file', files_kept) ~ ")"}) }}
 {%- endmacro %}
 
 {#- `column in ('a', 'b')`, or a false predicate for an empty list. -#}
