@@ -27,7 +27,22 @@ read-only (``default_transaction_read_only``; privileges still refuse writes if 
 off). ``ATTACH``, ``INSTALL``, ``read_csv`` are DuckDB words, not PostgreSQL: syntax errors here.
 
 The server listens on 127.0.0.1 unless told otherwise; bound to any other address it refuses
-to start without a reader password, and then requires it (scram-sha-256) from everyone.
+to start without a reader password, and then requires it (scram-sha-256) from everyone. It
+listens on TCP only (no Unix socket): a socket path lives under a 107-byte limit that a long
+checkout path exceeds, and every connection, the admin's included, already goes over loopback
+TCP with a password (the admin's: random, in a 0600 file).
+
+Resource bounds on the reader (``ReaderLimits``, ``HOUSE_EDGE_PG_*`` variables). What a reader
+can NOT raise: ``temp_file_limit`` (superuser-only, so the role setting binds: a runaway sort or
+cross join fails at the limit instead of filling the disk), the role's connection limit, and the
+server's ``max_connections``/``max_worker_processes``. What it can raise, because PostgreSQL 15
+makes these user-settable and has no privilege to take that away (``transaction_timeout`` only
+arrives in 17): ``statement_timeout``, the idle timeouts, ``work_mem``,
+``client_connection_check_interval`` and the keepalives. They are defaults that protect against
+accidents (a forgotten dashboard, a dead laptop), not against a hostile reader; the disk bound
+holds either way. The server polls each running query's client every few seconds
+(``client_connection_check_interval``) and TCP keepalives find silent peers, so a killed or
+vanished client's query is cancelled instead of running to the end.
 """
 
 from __future__ import annotations
@@ -35,6 +50,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -61,8 +77,79 @@ LARGE_OBJECT_FUNCTIONS = ("lo_create(oid)", "lo_creat(integer)", "lo_from_bytea(
                           "lowrite(integer, bytea)")
 
 
+MAX_CONNECTIONS = 40  # server-wide; the reader's own limit must leave room for the admin
+# Keepalives: a peer silent for 60 s is probed every 10 s and dropped after 6 misses (~2 min).
+TCP_KEEPALIVES = {"tcp_keepalives_idle": "60", "tcp_keepalives_interval": "10",
+                  "tcp_keepalives_count": "6"}
+_SETTING_VALUE = re.compile(r"^\d+\s*(us|ms|s|min|h|d|B|kB|MB|GB|TB)?$")
+
+
 class ServeError(RuntimeError):
     """The Postgres endpoint could not be set up, started or refreshed."""
+
+
+def _setting(name: str, value: str) -> str:
+    """A number with an optional PostgreSQL unit, nothing else: values end up in
+    postgresql.conf and ALTER ROLE, so a stray quote must be refused, not written."""
+    value = str(value).strip()
+    if not _SETTING_VALUE.match(value):
+        raise ServeError(f"{name} = {value!r}: expected a number with an optional unit "
+                         f"(e.g. 300s, 5min, 2GB, 64MB)")
+    return value
+
+
+@dataclass(frozen=True)
+class ReaderLimits:
+    """Per-session bounds on ``house_edge_reader``, applied as role settings on every start.
+
+    Defaults: generous enough for any dashboard query on the marts (scale 1 answers in
+    milliseconds), small enough that one runaway query cannot take the host down."""
+
+    statement_timeout: str = "300s"
+    idle_in_transaction_session_timeout: str = "600s"
+    idle_session_timeout: str = "1h"  # frees connection slots that a crashed tool leaked
+    temp_file_limit: str = "2GB"  # per session (and per parallel worker), superuser-only
+    work_mem: str = "32MB"
+    connection_limit: int = 20
+    client_connection_check_interval: str = "2s"  # server-wide
+
+    def __post_init__(self) -> None:
+        for name in ("statement_timeout", "idle_in_transaction_session_timeout",
+                     "idle_session_timeout", "temp_file_limit", "work_mem",
+                     "client_connection_check_interval"):
+            _setting(name, getattr(self, name))
+        if not 1 <= int(self.connection_limit) <= MAX_CONNECTIONS - 5:
+            raise ServeError(f"reader connection limit {self.connection_limit}: expected 1.."
+                             f"{MAX_CONNECTIONS - 5} (the server allows {MAX_CONNECTIONS}, "
+                             f"some kept for the admin)")
+
+    def role_settings(self) -> dict[str, str]:
+        """The settings stored on the role (ALTER ROLE ... SET), applied at each login."""
+        return {"statement_timeout": self.statement_timeout,
+                "idle_in_transaction_session_timeout": self.idle_in_transaction_session_timeout,
+                "idle_session_timeout": self.idle_session_timeout,
+                "temp_file_limit": self.temp_file_limit,
+                "work_mem": self.work_mem}
+
+    @classmethod
+    def from_env(cls) -> ReaderLimits:
+        """Defaults, overridden by HOUSE_EDGE_PG_<SETTING> variables where set."""
+        env = os.environ
+        names = {"statement_timeout": "HOUSE_EDGE_PG_STATEMENT_TIMEOUT",
+                 "idle_in_transaction_session_timeout": "HOUSE_EDGE_PG_IDLE_IN_TRANSACTION_TIMEOUT",
+                 "idle_session_timeout": "HOUSE_EDGE_PG_IDLE_SESSION_TIMEOUT",
+                 "temp_file_limit": "HOUSE_EDGE_PG_TEMP_FILE_LIMIT",
+                 "work_mem": "HOUSE_EDGE_PG_WORK_MEM",
+                 "connection_limit": "HOUSE_EDGE_PG_READER_CONNECTIONS",
+                 "client_connection_check_interval": "HOUSE_EDGE_PG_CLIENT_CHECK_INTERVAL"}
+        given = {field_: env[var] for field_, var in names.items() if env.get(var)}
+        if "connection_limit" in given:
+            try:
+                given["connection_limit"] = int(given["connection_limit"])
+            except ValueError as exc:
+                raise ServeError(f"HOUSE_EDGE_PG_READER_CONNECTIONS="
+                                 f"{given['connection_limit']!r}: expected a number") from exc
+        return cls(**given)
 
 
 @dataclass
@@ -71,6 +158,7 @@ class ServerConfig:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     reader_password: str | None = None
+    limits: ReaderLimits = field(default_factory=ReaderLimits)
 
     @property
     def cluster_dir(self) -> Path:
@@ -143,7 +231,8 @@ def config_from_env(published: Path, host: str | None = None, port: int | None =
                       or published.parent / "postgres").resolve(),
         host=host or env.get("HOUSE_EDGE_PG_HOST", DEFAULT_HOST),
         port=int(port or env.get("HOUSE_EDGE_PG_PORT", DEFAULT_PORT)),
-        reader_password=reader_password or env.get("HOUSE_EDGE_PG_PASSWORD") or None)
+        reader_password=reader_password or env.get("HOUSE_EDGE_PG_PASSWORD") or None,
+        limits=ReaderLimits.from_env())
 
 
 # --- the server process -------------------------------------------------------------------
@@ -237,9 +326,14 @@ def write_server_settings(cfg: ServerConfig) -> None:
     _write_owned(cfg.cluster_dir / "house_edge.conf", "\n".join([
         f"listen_addresses = '{cfg.listen_addresses}'",
         f"port = {cfg.port}",
-        f"unix_socket_directories = '{cfg.cluster_dir}'",
-        "max_connections = 40",
+        # TCP only: a socket under a deep data dir would pass the 107-byte path limit.
+        "unix_socket_directories = ''",
+        f"max_connections = {MAX_CONNECTIONS}",
+        "max_worker_processes = 8",  # bounds parallel workers, each with its own temp limit
         "shared_buffers = '128MB'",
+        # Validated by ReaderLimits: a number and a unit, no quote can get in.
+        f"client_connection_check_interval = '{cfg.limits.client_connection_check_interval}'",
+        *(f"{name} = {value}" for name, value in TCP_KEEPALIVES.items()),
         "password_encryption = 'scram-sha-256'",
         "log_min_messages = 'warning'",
         "log_connections = off",
@@ -317,13 +411,17 @@ def bootstrap(cfg: ServerConfig) -> None:
         reader = sql.Identifier(READER_ROLE)
         con.execute(sql.SQL(
             "alter role {} login nosuperuser nocreatedb nocreaterole noreplication "
-            "nobypassrls noinherit connection limit 30 password {}").format(
-                reader, sql.Literal(cfg.reader_password)))
+            "nobypassrls noinherit connection limit {} password {}").format(
+                reader, sql.Literal(int(cfg.limits.connection_limit)),
+                sql.Literal(cfg.reader_password)))
+        # Start from nothing: whatever the reader stored on its own role (it may ALTER ROLE
+        # itself for user-settable parameters) is dropped on every start.
+        con.execute(sql.SQL("alter role {} reset all").format(reader))
         for setting, value in (("default_transaction_read_only", sql.Literal("on")),
                                ("search_path", sql.SQL(", ").join(
                                    map(sql.Identifier, SERVED_SCHEMAS))),
-                               ("statement_timeout", sql.Literal("300s")),
-                               ("idle_in_transaction_session_timeout", sql.Literal("600s"))):
+                               *((name, sql.Literal(value)) for name, value in
+                                 cfg.limits.role_settings().items())):
             con.execute(sql.SQL("alter role {} set {} = {}").format(
                 reader, sql.Identifier(setting), value))
         for db in (DATABASE, "postgres", "template1"):

@@ -4,8 +4,14 @@ statement a BI user must not run is refused with a clear error."""
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import shutil
+import signal
 import subprocess
+import threading
+import time
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -18,11 +24,18 @@ from house_edge import serve
 from house_edge.cli import main
 from tests.python.conftest import free_port
 
+# Tight bounds so each one can be hit in a second or two; far above what the sample's
+# queries need (milliseconds, no temp files).
+TEST_LIMITS = serve.ReaderLimits(
+    statement_timeout="3s", idle_in_transaction_session_timeout="2s", temp_file_limit="8MB",
+    work_mem="64kB", connection_limit=4, client_connection_check_interval="1s")
+
 
 @pytest.fixture(scope="module")
 def endpoint(published_sample, pg_data_root):
     """A server started and refreshed as `house-edge serve` does it; stopped at the end."""
-    cfg = serve.ServerConfig(data_dir=pg_data_root / "serve", port=free_port())
+    cfg = serve.ServerConfig(data_dir=pg_data_root / "serve", port=free_port(),
+                             limits=TEST_LIMITS)
     serve.start(cfg)
     try:
         report = serve.refresh(cfg, published_sample)
@@ -219,8 +232,7 @@ def test_server_settings_require_the_password_beyond_loopback(tmp_path):
 
 def test_reader_password_is_enforced_once_set(endpoint):
     cfg, _ = endpoint
-    protected = serve.ServerConfig(data_dir=cfg.data_dir, port=cfg.port,
-                                   reader_password="s3cret-pw")
+    protected = dataclasses.replace(cfg, reader_password="s3cret-pw")
     serve.start(protected)  # restart with the password
     try:
         with pytest.raises(psycopg.OperationalError, match="password"):
@@ -229,3 +241,180 @@ def test_reader_password_is_enforced_once_set(endpoint):
             assert con.execute("select count(*) from marts.dim_exchanges").fetchone()[0] == 4
     finally:
         serve.start(cfg)  # back to the loopback default for any later test
+
+
+# --- issue 14 item 4: bounds the reader cannot lift; dead clients' queries cancelled ---------
+
+def reader_backends(cfg) -> list[tuple[int, str, str]]:
+    """(pid, application_name, query) of every reader backend, seen by the admin."""
+    with serve._connect_admin(cfg, autocommit=True) as con:
+        return con.execute("select pid, application_name, query from pg_stat_activity "
+                           "where usename = %s", (serve.READER_ROLE,)).fetchall()
+
+
+def wait_for(predicate, timeout: float, what: str) -> float:
+    """Poll until predicate() is true; the seconds it took (fails after timeout)."""
+    started = time.monotonic()
+    while not predicate():
+        assert time.monotonic() - started < timeout, f"{what}: not within {timeout} s"
+        time.sleep(0.1)
+    return time.monotonic() - started
+
+
+def test_reader_cannot_raise_or_drop_the_temp_file_limit(endpoint):
+    cfg, _ = endpoint
+    try:
+        with psycopg.connect(cfg.reader_dsn(), autocommit=True) as con:
+            assert con.execute("show temp_file_limit").fetchone()[0] == "8MB"
+            for statement in ("set temp_file_limit = -1",
+                              "select set_config('temp_file_limit', '-1', false)",
+                              "alter role house_edge_reader set temp_file_limit = -1",
+                              "alter role house_edge_reader reset temp_file_limit"):
+                con.execute("begin read write")
+                with pytest.raises(psycopg.errors.InsufficientPrivilege,
+                                   match='permission denied to set parameter "temp_file_limit"'):
+                    con.execute(statement)
+                con.execute("rollback")
+            # The reader may reset its own role's settings; the superuser-only one survives.
+            con.execute("begin read write")
+            con.execute("alter role house_edge_reader reset all")
+            con.execute("commit")
+        with psycopg.connect(cfg.reader_dsn(), autocommit=True) as con:
+            assert con.execute("show temp_file_limit").fetchone()[0] == "8MB"
+    finally:
+        serve.bootstrap(cfg)  # what every `house-edge serve` does: the role settings back
+    with psycopg.connect(cfg.reader_dsn(), autocommit=True) as con:
+        assert con.execute("show statement_timeout").fetchone()[0] == "3s"
+
+
+def test_query_past_the_temp_file_limit_fails_and_its_temp_files_stop_at_the_limit(endpoint):
+    cfg, _ = endpoint
+    tmp_dir = cfg.cluster_dir / "base" / "pgsql_tmp"
+    peak, done = [0], threading.Event()
+
+    def watch() -> None:  # the temp files' total size on disk, as often as we can
+        while not done.is_set():
+            total = 0
+            for root, _, files in os.walk(tmp_dir):
+                for name in files:
+                    try:
+                        total += os.stat(os.path.join(root, name)).st_blocks * 512
+                    except FileNotFoundError:
+                        pass
+            peak[0] = max(peak[0], total)
+            time.sleep(0.002)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        with psycopg.connect(cfg.reader_dsn(), autocommit=True) as con:
+            con.execute("set statement_timeout = 0")  # the disk bound holds without it
+            with pytest.raises(psycopg.errors.ConfigurationLimitExceeded,
+                               match=r"temporary file size exceeds temp_file_limit \(8192kB\)"):
+                con.execute("select count(*) from (select g from generate_series(1, 20000000) g "
+                            "order by g desc) s")
+    finally:
+        done.set()
+        watcher.join()
+    assert peak[0] > 1 << 20, "the watcher never saw the sort spill: it proves nothing"
+    assert peak[0] <= 8 << 20, f"temp files reached {peak[0]} bytes, past the 8 MB limit"
+
+
+def test_statement_timeout_cancels_a_long_query(endpoint):
+    cfg, _ = endpoint
+    with psycopg.connect(cfg.reader_dsn(), autocommit=True) as con:
+        started = time.monotonic()
+        with pytest.raises(psycopg.errors.QueryCanceled, match="statement timeout"):
+            con.execute("select pg_sleep(60)")
+        assert 2.5 < time.monotonic() - started < 15
+
+
+def test_idle_in_transaction_session_is_ended(endpoint):
+    cfg, _ = endpoint
+    with psycopg.connect(cfg.reader_dsn()) as con:
+        con.execute("select 1")  # opens a transaction, then leaves it idle
+        time.sleep(3)
+        with pytest.raises(psycopg.errors.IdleInTransactionSessionTimeout):
+            con.execute("select 1")
+
+
+def test_connection_limit_refuses_the_next_reader(endpoint):
+    cfg, _ = endpoint
+    wait_for(lambda: not reader_backends(cfg), 10, "earlier tests' reader sessions to end")
+    held = [psycopg.connect(cfg.reader_dsn()) for _ in range(TEST_LIMITS.connection_limit)]
+    try:
+        with pytest.raises(psycopg.OperationalError,
+                           match='too many connections for role "house_edge_reader"'):
+            psycopg.connect(cfg.reader_dsn())
+    finally:
+        for con in held:
+            con.close()
+    wait_for(lambda: not reader_backends(cfg), 10, "held sessions to end")
+    with psycopg.connect(cfg.reader_dsn()) as con:  # slots come back
+        assert con.execute("select 1").fetchone()[0] == 1
+
+
+def test_killed_clients_query_is_cancelled_by_the_server(endpoint):
+    cfg, _ = endpoint
+    app = "he_killed_client"
+    # statement_timeout off (a reader can do that): only the dead-client check can stop it.
+    client = subprocess.Popen(
+        ["psql", "-X", cfg.reader_dsn(), "-c", "set statement_timeout = 0",
+         "-c", "select pg_sleep(120)"],
+        env={**os.environ, "PGAPPNAME": app}, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: any(a == app and "pg_sleep" in q for _, a, q in reader_backends(cfg)),
+                 20, "the client's query to start")
+        client.send_signal(signal.SIGKILL)
+        client.wait(10)
+        took = wait_for(lambda: not any(a == app for _, a, _ in reader_backends(cfg)), 15,
+                        "the server to cancel the dead client's query")
+    finally:
+        if client.poll() is None:
+            client.kill()
+    assert took < 10
+
+
+# --- issue 14 item 5: the data dir's path length does not matter ----------------------------
+
+def test_serve_runs_from_a_data_dir_path_past_the_unix_socket_limit(
+        published_sample, pg_data_root, monkeypatch):
+    data_dir = pg_data_root / ("d" * 70) / ("e" * 70) / "postgres"
+    assert len(str(data_dir)) >= 150  # a socket beside it would be far past 107 bytes
+    data_dir.parent.mkdir(parents=True)
+    monkeypatch.setenv("HOUSE_EDGE_PUBLISHED_PATH", str(published_sample))
+    port = free_port()
+    cfg = serve.ServerConfig(data_dir=data_dir, port=port)
+    result = CliRunner().invoke(main, ["serve", "--data-dir", str(data_dir),
+                                       "--port", str(port)])
+    try:
+        assert result.exit_code == 0, result.output
+        with psycopg.connect(cfg.reader_dsn()) as con:
+            assert con.execute("select count(*) from marts.dim_exchanges").fetchone()[0] == 4
+        assert not list(Path(data_dir).rglob(".s.PGSQL.*"))  # TCP only
+    finally:
+        CliRunner().invoke(main, ["serve", "--stop", "--data-dir", str(data_dir)])
+    assert not serve.is_running(cfg)
+
+
+def test_server_settings_listen_on_tcp_only_and_check_for_dead_clients(tmp_path):
+    cfg = serve.ServerConfig(data_dir=tmp_path)
+    cfg.cluster_dir.mkdir()
+    serve.write_server_settings(cfg)
+    conf = (cfg.cluster_dir / "house_edge.conf").read_text().splitlines()
+    assert "unix_socket_directories = ''" in conf
+    assert "client_connection_check_interval = '2s'" in conf
+    assert "tcp_keepalives_idle = 60" in conf
+
+
+def test_reader_limits_come_from_the_environment_and_refuse_odd_values(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOUSE_EDGE_PG_TEMP_FILE_LIMIT", "512MB")
+    monkeypatch.setenv("HOUSE_EDGE_PG_READER_CONNECTIONS", "7")
+    limits = serve.config_from_env(tmp_path / "x.duckdb").limits
+    assert limits.temp_file_limit == "512MB" and limits.connection_limit == 7
+    assert limits.statement_timeout == serve.ReaderLimits().statement_timeout
+    with pytest.raises(serve.ServeError, match="expected a number"):
+        serve.ReaderLimits(statement_timeout="1s'; ssl = 'off")
+    with pytest.raises(serve.ServeError, match="connection limit"):
+        serve.ReaderLimits(connection_limit=40)
