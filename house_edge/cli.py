@@ -94,7 +94,8 @@ def calibrate(scale: float, seed: int, iterations: int) -> None:
     out = Path(calibration.__file__).with_name("calibration.json")
     calibration.calibrate(scale=scale, seed=seed, iterations=iterations, out=out,
                           log=click.echo)
-    click.echo(f"wrote {out}; regenerate the committed sample with `house-edge simulate --out seeds/sample`")
+    click.echo(f"wrote {out}; regenerate the committed sample with "
+               "`house-edge simulate --out seeds/sample`")
 
 
 @main.command()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from click.testing import CliRunner
 
 from house_edge.cli import main
@@ -23,3 +25,37 @@ def test_build_with_a_raw_dir_missing_files_says_which(tmp_path):
 # A corrupted sample through `house-edge build` (exit non-zero, the gate's reasons, the published
 # file kept): tests/python/test_validate.py::test_corrupted_sample_is_refused_naming_each_failed_
 # expectation, which runs that build through the CLI.
+
+
+def test_build_vars_must_be_a_yaml_mapping():
+    for text, fragment in (("[1, 2", "is not YAML/JSON"), ("just-text", "expected a mapping")):
+        result = CliRunner().invoke(main, ["build", "--vars", text])
+        assert result.exit_code != 0
+        assert fragment in result.output and "Traceback" not in result.output
+
+
+def test_build_passes_vars_and_warehouse_dir_to_the_build(monkeypatch, tmp_path):
+    from house_edge import publish
+
+    seen = {}
+
+    def fake_build(**kwargs):
+        seen.update(kwargs)
+        raise publish.BuildError("stopped here by the test")
+
+    monkeypatch.setattr(publish, "build_and_publish", fake_build)
+    result = CliRunner().invoke(main, [
+        "build", "--warehouse-dir", str(tmp_path / "elsewhere"), "--vars",
+        '{event_window_start: "2025-10-10 18:00:00", '
+        'raw_positions_path: seeds/sample/raw_positions.csv}'])
+    assert result.exit_code != 0 and "stopped here by the test" in result.output
+    assert seen["target"] == tmp_path / "elsewhere" / "house_edge.duckdb"
+    assert seen["extra_vars"]["event_window_start"] == "2025-10-10 18:00:00"
+    # a raw path var is resolved like --raw-dir paths (absolute: the file is found wherever
+    # dbt runs from)
+    assert Path(seen["extra_vars"]["raw_positions_path"]).is_absolute()
+
+
+def test_simulate_does_not_overwrite_the_committed_sample_by_default():
+    result = CliRunner().invoke(main, ["simulate", "--help"])
+    assert "warehouse/simulated" in result.output
