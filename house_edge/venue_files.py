@@ -22,8 +22,11 @@ FORMATS: dict[str, tuple[str, str]] = {
     "forceorder-csv": ("binance", "liquidations"),
     "funding-rate-csv": ("binance", "funding_rates"),
     "all-liquidation-jsonl": ("bybit", "liquidations"),
+    "kline-jsonl": ("bybit", "price_bars"),
     "liquidation-orders-jsonl": ("okx", "liquidations"),
+    "candles-jsonl": ("okx", "price_bars"),
     "fills-jsonl": ("hyperliquid", "liquidations"),
+    "candle-snapshot-jsonl": ("hyperliquid", "price_bars"),
     "historical-liquidations-csv": ("hyperliquid", "account_liquidations"),
 }
 OPTION_KEYS = ("symbol", "price_type")

@@ -21,8 +21,11 @@
         'forceorder-csv': {'venue': 'binance', 'kind': 'liquidations', 'model': 'stg_binance__forceorder_csv'},
         'funding-rate-csv': {'venue': 'binance', 'kind': 'funding_rates', 'model': 'stg_binance__funding_rates'},
         'all-liquidation-jsonl': {'venue': 'bybit', 'kind': 'liquidations', 'model': 'stg_bybit__all_liquidation'},
+        'kline-jsonl': {'venue': 'bybit', 'kind': 'price_bars', 'model': 'stg_bybit__kline'},
         'liquidation-orders-jsonl': {'venue': 'okx', 'kind': 'liquidations', 'model': 'stg_okx__liquidation_orders'},
+        'candles-jsonl': {'venue': 'okx', 'kind': 'price_bars', 'model': 'stg_okx__candles'},
         'fills-jsonl': {'venue': 'hyperliquid', 'kind': 'liquidations', 'model': 'stg_hyperliquid__fills'},
+        'candle-snapshot-jsonl': {'venue': 'hyperliquid', 'kind': 'price_bars', 'model': 'stg_hyperliquid__candles'},
         'historical-liquidations-csv': {'venue': 'hyperliquid', 'kind': 'account_liquidations', 'model': 'stg_hyperliquid__historical_liquidations'},
     }) }}
 {%- endmacro %}

@@ -14,6 +14,10 @@ staged as (
     select source_format, count(*) as row_count from {{ ref('stg_binance__klines') }}
     where price_type = 'trade' or quarantine_reason is not null
     group by 1
+    {% for m in ['stg_bybit__kline', 'stg_okx__candles', 'stg_hyperliquid__candles'] %}
+    union all
+    select source_format, count(*) as row_count from {{ ref(m) }} group by 1
+    {% endfor %}
 ),
 
 loaded as (

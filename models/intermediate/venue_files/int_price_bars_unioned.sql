@@ -5,6 +5,9 @@
 -- Adding a venue's bars = one staging model + one line in venue_models below.
 {%- set venue_models = [
     ref('stg_binance__klines'),
+    ref('stg_bybit__kline'),
+    ref('stg_okx__candles'),
+    ref('stg_hyperliquid__candles'),
 ] %}
 
 with

@@ -5,7 +5,10 @@
 -- of none of these shapes is one quarantined row. A fill is a liquidation fill iff it carries a
 -- `liquidation` object; other fills are kept and quarantined as `not_a_liquidation_fill`.
 -- Node data holds each trade twice (both sides): the copy that is not the liquidated user's is
--- quarantined as a duplicate of the same trade (coin + tid). See docs/formats.md.
+-- quarantined as a duplicate of the same trade (coin + tid). Without a `user`, which copy is the
+-- liquidated user's is read from the fills' own dir / startPosition / crossed (see `attributed`
+-- and `sided` below), never from the raw text's order; a trade whose copies still disagree is
+-- quarantined as `ambiguous_liquidated_side`. See docs/formats.md.
 with
 
 raw as (
@@ -87,8 +90,11 @@ typed as (
     select
         fills.*,
         {{ json_text('fill', '$.coin') }} as coin,
-        {{ json_text('fill', '$.side') }} as fill_side,
+        upper({{ json_text('fill', '$.side') }}) as fill_side,
         {{ json_text('fill', '$.tid') }} as trade_id,
+        {{ json_text('fill', '$.dir') }} as direction,
+        {{ try_to_double(json_text('fill', '$.startPosition')) }} as start_position,
+        lower({{ json_text('fill', '$.crossed') }}) = 'true' as is_taker,
         {{ json_value('fill', '$.liquidation') }} as liquidation,
         {{ json_text('fill', '$.liquidation.liquidatedUser') }} as liquidated_user
     from fills
@@ -97,11 +103,65 @@ typed as (
 attributed as (
     select
         typed.*,
-        -- The liquidated user's own fill (liquidatedUser absent, or equal to the fill's user):
-        -- its side closes the position (A = sell closes a long). A counterparty's fill (a
-        -- liquidator, the backstop vault or an ADL'd account) is the opposite side of the trade.
-        (liquidated_user is null or fill_user is null or fill_user = liquidated_user) as is_liquidated_users_fill
+        liquidated_user is not null and fill_user is not null as is_role_known,
+        -- Is this the liquidated user's own fill? With both users known, they say it. Without
+        -- one, the fill's own fields do: a liquidation only REDUCES the liquidated position, so
+        -- a fill that opens or flips one ("Open Long", "Long > Short") is a counterparty's; a
+        -- closing one ("Close Long" / "Close Short"; without dir, A from a long or B from a
+        -- short by startPosition) may be the liquidated user's.
+        case
+            when liquidated_user is not null and fill_user is not null then fill_user = liquidated_user
+            when direction is not null then not (direction like 'Open %' or direction like '% > %')
+            when start_position is not null
+                then (fill_side = 'A' and start_position > 0) or (fill_side = 'B' and start_position < 0)
+            else true
+        end as is_liquidated_users_fill
     from typed
+),
+
+sided as (
+    select
+        attributed.*,
+        -- The liquidated user's fill closes its position (A = sell closes a long); a
+        -- counterparty's fill (a liquidator, the backstop vault, an ADL'd account) is the
+        -- opposite side of the same trade.
+        case
+            when is_liquidated_users_fill and fill_side = 'A' then 'long'
+            when is_liquidated_users_fill and fill_side = 'B' then 'short'
+            when not is_liquidated_users_fill and fill_side = 'B' then 'long'
+            when not is_liquidated_users_fill and fill_side = 'A' then 'short'
+        end as side,
+        -- which copy of a trade held twice (node data: both sides) is kept: the one known to be
+        -- the liquidated user's, else a possible one that took liquidity (the liquidation
+        -- order is a market order: the taker), else any other possible one, else a
+        -- counterparty's. Never the raw text's sort order.
+        case
+            when is_role_known and is_liquidated_users_fill then 0
+            when is_liquidated_users_fill and is_taker then 1
+            when is_liquidated_users_fill then 2
+            else 3
+        end as dedupe_preference,
+        coalesce(coin || ':' || trade_id, cast(fill as {{ dbt.type_string() }}), document_text) as dedupe_key
+    from attributed
+),
+
+best_copies as (
+    select
+        sided.*,
+        min(case when liquidation is not null then dedupe_preference end) over (partition by dedupe_key) as best_preference
+    from sided
+),
+
+side_agreement as (
+    select
+        best_copies.*,
+        -- the best copies of one trade imply different liquidated sides (two closing fills,
+        -- both or neither the taker): the fills cannot tell which account was liquidated
+        min(case when liquidation is not null and dedupe_preference = best_preference then side end)
+            over (partition by dedupe_key)
+        <> max(case when liquidation is not null and dedupe_preference = best_preference then side end)
+            over (partition by dedupe_key) as is_side_ambiguous
+    from best_copies
 ),
 
 parsed as (
@@ -112,12 +172,7 @@ parsed as (
         'hyperliquid' as venue,
         coin as instrument,
         {{ venue_base_symbol('coin') }} as symbol,
-        case
-            when is_liquidated_users_fill and upper(fill_side) = 'A' then 'long'
-            when is_liquidated_users_fill and upper(fill_side) = 'B' then 'short'
-            when not is_liquidated_users_fill and upper(fill_side) = 'B' then 'long'
-            when not is_liquidated_users_fill and upper(fill_side) = 'A' then 'short'
-        end as side,
+        side,
         {{ try_to_double(json_text('fill', '$.sz')) }} as quantity,
         {{ try_to_double(json_text('fill', '$.px')) }} as price,
         'fill' as price_basis,
@@ -126,10 +181,11 @@ parsed as (
         case
             when fill is null then 'not_a_liquidation_message'
             when liquidation is null then 'not_a_liquidation_fill'
+            when is_side_ambiguous then 'ambiguous_liquidated_side'
         end as format_quarantine_reason,
-        coalesce(coin || ':' || trade_id, cast(fill as {{ dbt.type_string() }}), document_text) as dedupe_key,
-        case when is_liquidated_users_fill then 0 else 1 end as dedupe_preference
-    from attributed
+        dedupe_key,
+        dedupe_preference
+    from side_agreement
 ),
 
 checked as (

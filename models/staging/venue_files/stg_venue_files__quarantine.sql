@@ -9,6 +9,9 @@
     ref('stg_okx__liquidation_orders'),
     ref('stg_hyperliquid__fills'),
     ref('stg_hyperliquid__historical_liquidations'),
+    ref('stg_bybit__kline'),
+    ref('stg_okx__candles'),
+    ref('stg_hyperliquid__candles'),
 ] %}
 
 with
