@@ -7,6 +7,8 @@ from pathlib import Path
 
 import duckdb
 
+from house_edge.access import connect_published
+
 VENUE_SQL = """
 select
     exchange_id as venue,
@@ -155,7 +157,7 @@ class Headline:
 
 
 def read_headline(path: Path) -> Headline:
-    with duckdb.connect(str(path), read_only=True) as con:
+    with connect_published(path) as con:
         cur = con.execute(VENUE_SQL)
         cols = [d[0] for d in cur.description]
         venues = [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]

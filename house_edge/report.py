@@ -26,6 +26,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from house_edge.access import connect_published
 from house_edge.headline import RELIEF_SQL as HEADLINE_RELIEF_SQL
 from house_edge.headline import read_headline
 
@@ -129,7 +130,7 @@ def read_report_data(
     map_symbol: str = "BTC", map_max_distance: float = 0.2,
 ) -> dict[str, pd.DataFrame]:
     """Every table the report draws, read from the published warehouse in one read-only session."""
-    with duckdb.connect(str(path), read_only=True) as con:
+    with connect_published(path) as con:
         return {
             "minutes": _frame(con, MINUTES_SQL, [reference_venue, reference_symbol]),
             "minutes_by_venue": _frame(con, MINUTES_BY_VENUE_SQL),
