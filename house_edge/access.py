@@ -43,6 +43,23 @@ class AccessError(RuntimeError):
     """The warehouse cannot be opened locked (missing file, or an unlocked instance in-process)."""
 
 
+def published_warehouse() -> Path:
+    """The published warehouse a reader opens (HOUSE_EDGE_PUBLISHED_PATH, else the checkout's
+    warehouse/house_edge.duckdb), or AccessError saying what to do: outside the checkout the
+    project root cannot be found, and a missing file means nothing was built yet."""
+    from house_edge import publish
+
+    try:
+        path = publish.published_path()
+    except publish.BuildError as exc:
+        raise AccessError("no House Edge checkout here (no dbt_project.yml in this directory or "
+                          "above): run from the checkout, or set HOUSE_EDGE_PUBLISHED_PATH to "
+                          "the warehouse file") from exc
+    if not path.is_file():
+        raise AccessError(f"{path} does not exist yet: run `house-edge build` first")
+    return path
+
+
 def connect_published(path: str | Path) -> duckdb.DuckDBPyConnection:
     """Open the warehouse read-only with external access off, the local file system disabled
     and the configuration locked; every documented way into the file goes through here.
@@ -77,3 +94,12 @@ def connect_published(path: str | Path) -> duckdb.DuckDBPyConnection:
     raise AccessError(f"{path} is already open in this process, locked without "
                       "disabled_filesystems='LocalFileSystem'; open it only through "
                       "house_edge.access.connect_published")
+
+
+def missing_relations(con: duckdb.DuckDBPyConnection, relations: list[str]) -> list[str]:
+    """The ``schema.name`` tables or views in ``relations`` that the warehouse lacks, so a reader
+    can say which marts an empty or partial build is missing instead of a CatalogException."""
+    present = {f"{schema}.{name}" for schema, name in con.execute(
+        "select schema_name, table_name from duckdb_tables() union all "
+        "select schema_name, view_name from duckdb_views()").fetchall()}
+    return [r for r in relations if r not in present]
