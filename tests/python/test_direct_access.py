@@ -206,3 +206,35 @@ def test_superset_url_reflects_and_refuses_host_files(published_sample_build, tm
                 conn.execute(sa.text(f"select * from read_csv('{HOST_FILE}')"))
     finally:
         engine.dispose()
+
+
+def _readme_section(title: str, end: str) -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index(title)
+    return text[start:text.index(end, start + len(title))]
+
+
+def test_readme_snippets_open_through_the_helper(warehouse, tmp_path):
+    """The README's ways in are the locked one, and they run: the "Query it" one-liner (from a
+    checkout-like directory) and the "DuckDB file, directly" block."""
+    query_it = _readme_section("## Query it", "\n## ")
+    one_liner = next(line for line in query_it.splitlines()
+                     if line.startswith(".venv/bin/python -c "))
+    directly = _readme_section("**The DuckDB file, directly**", "**The Postgres endpoint**")
+    block = directly.split("```python\n", 1)[1].split("```", 1)[0]
+    for snippet in (one_liner, block):
+        assert "connect_published" in snippet and "duckdb.connect" not in snippet
+    (tmp_path / "warehouse").mkdir()
+    (tmp_path / "warehouse" / "house_edge.duckdb").write_bytes(warehouse.read_bytes())
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    command = one_liner.replace(".venv/bin/python", sys.executable, 1)
+    run = subprocess.run(command, shell=True, cwd=tmp_path, env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    for venue in ("binance", "bybit", "okx", "hyperliquid"):
+        assert venue in run.stdout
+    script = block + ("print(con.execute('select count(*) from marts.dim_exchanges')"
+                      ".fetchone()[0])\n")
+    run = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert (run.returncode, run.stdout) == (0, "4\n"), run.stderr
