@@ -47,6 +47,13 @@ def test_marts_are_queryable_read_only(con):
     (f"select * from read_csv('{HOST_FILE}')", "LocalFileSystem has been disabled"),
     (f"select * from read_text('{HOST_FILE}')", "LocalFileSystem has been disabled"),
     (f"select * from '{HOST_FILE}'", "does not exist"),  # no file scan at all
+    (f"select * from read_blob('{HOST_FILE}')", "LocalFileSystem has been disabled"),
+    (f"select * from read_parquet('{HOST_FILE}')", "LocalFileSystem has been disabled"),
+    (f"select * from read_json('{HOST_FILE}')", "LocalFileSystem has been disabled"),
+    ("select * from glob('/etc/*')", "LocalFileSystem has been disabled"),  # listing
+    ("select * from read_csv('https://example.com/x.csv')", "LocalFileSystem has been disabled"),
+    ("create persistent secret s (type s3, key_id 'a', secret 'b')",
+     "LocalFileSystem has been disabled"),
     ("copy marts.dim_exchanges to '/tmp/house_edge_leak.csv'", "LocalFileSystem has been disabled"),
     ("export database '/tmp/house_edge_export'", "LocalFileSystem has been disabled"),
     ("attach '/tmp/house_edge_other.duckdb' as other", "LocalFileSystem has been disabled"),
