@@ -188,8 +188,13 @@ def read_headline(path: Path) -> Headline:
             raise HeadlineError(f"{path} has no {', '.join(missing)}: it is not a complete "
                                 "House Edge build; run `house-edge build` (or point "
                                 "HOUSE_EDGE_PUBLISHED_PATH at a built warehouse)")
-        venues = _rows(con, VENUE_SQL)
-        market = _rows(con, MARKET_SQL)[0]
+        try:
+            venues = _rows(con, VENUE_SQL)
+            market = _rows(con, MARKET_SQL)[0]
+        except duckdb.Error as exc:  # marts of another shape (an older or foreign build)
+            raise HeadlineError(f"{path} cannot be read as a House Edge warehouse "
+                                f"({str(exc).splitlines()[0]}); rebuild it with "
+                                "`house-edge build`") from exc
         if not venues or not market["liquidation_count"]:
             raise HeadlineError(f"{path} holds no liquidations (marts.fct_liquidations or "
                                 "marts.dim_exchanges is empty): nothing to headline; rebuild "

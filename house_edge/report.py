@@ -150,17 +150,29 @@ def read_report_data(
             raise ReportError(f"{path} has no {', '.join(missing)}: it is not a complete House "
                               "Edge build; run `house-edge build` (or point "
                               "HOUSE_EDGE_PUBLISHED_PATH at a built warehouse)")
-        return {
-            "minutes": _frame(con, MINUTES_SQL, [reference_venue, reference_symbol]),
-            "minutes_by_venue": _frame(con, MINUTES_BY_VENUE_SQL),
-            "waves": _frame(con, WAVES_SQL),
-            "venues": _frame(con, VENUES_SQL),
-            "revenue": _frame(con, REVENUE_SQL),
-            "relief": _frame(con, RELIEF_SQL),
-            "relief_totals": _frame(con, HEADLINE_RELIEF_SQL),
-            "map": _frame(con, MAP_SQL, [map_symbol, map_max_distance]),
-            "sources": _frame(con, SOURCES_SQL),
-        }
+        try:
+            return _read_frames(con, reference_venue, reference_symbol, map_symbol,
+                                map_max_distance)
+        except duckdb.Error as exc:  # marts of another shape (an older or foreign build)
+            raise ReportError(f"{path} cannot be read as a House Edge warehouse "
+                              f"({str(exc).splitlines()[0]}); rebuild it with "
+                              "`house-edge build`") from exc
+
+
+def _read_frames(con: duckdb.DuckDBPyConnection, reference_venue: str, reference_symbol: str,
+                 map_symbol: str, map_max_distance: float) -> dict[str, pd.DataFrame]:
+    """Each table the report draws, as a DataFrame (one session, one build)."""
+    return {
+        "minutes": _frame(con, MINUTES_SQL, [reference_venue, reference_symbol]),
+        "minutes_by_venue": _frame(con, MINUTES_BY_VENUE_SQL),
+        "waves": _frame(con, WAVES_SQL),
+        "venues": _frame(con, VENUES_SQL),
+        "revenue": _frame(con, REVENUE_SQL),
+        "relief": _frame(con, RELIEF_SQL),
+        "relief_totals": _frame(con, HEADLINE_RELIEF_SQL),
+        "map": _frame(con, MAP_SQL, [map_symbol, map_max_distance]),
+        "sources": _frame(con, SOURCES_SQL),
+    }
 
 
 def price_and_liquidations_figure(data: dict[str, pd.DataFrame], reference: str) -> go.Figure:
@@ -424,10 +436,10 @@ def render_report(path: Path, venue: str = "binance", reference_symbol: str = "B
     """The report's HTML. The price line is always Binance's (the deepest book); ``venue`` picks
     whose relief is set against whose revenue. Raises ReportError for an unknown venue."""
     data = read_report_data(path, reference_symbol=reference_symbol, map_symbol=reference_symbol)
+    headline = read_headline(path)  # first: an empty warehouse says so (HeadlineError)
     known = report_venues(data)
     if venue not in known:
         raise ReportError(f"unknown venue {venue!r}: this warehouse has {', '.join(known)}")
-    headline = read_headline(path)
     reference = f"{REFERENCE_VENUE} {reference_symbol}"
     status = relief_status(data, venue)
     figures = [

@@ -37,6 +37,15 @@ def _zero_rows(path: Path) -> Path:
     return path
 
 
+def _wrong_shape(path: Path) -> Path:
+    """The marts exist with other columns (an older or foreign build)."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.dim_exchanges (venue varchar)")
+        con.execute("create table marts.fct_liquidations (venue varchar)")
+    return path
+
+
 def _not_duckdb(path: Path) -> Path:
     path.write_text("liquidation_id,venue\n1,binance\n")
     return path
@@ -47,6 +56,7 @@ CASES = [
     ("not duckdb", _not_duckdb, "cannot be opened as a DuckDB database"),
     ("empty", _empty, "has no marts.dim_exchanges, marts.fct_liquidations: it is not a "
                       "complete House Edge build; run `house-edge build`"),
+    ("wrong shape", _wrong_shape, "cannot be read as a House Edge warehouse (Binder Error: "),
     ("zero rows", _zero_rows, "holds no liquidations (marts.fct_liquidations or "
                               "marts.dim_exchanges is empty): nothing to headline"),
 ]

@@ -189,4 +189,27 @@ def test_report_cli_unknown_venue_is_one_clear_line(warehouse, tmp_path):
     assert result.output.startswith("Error: unknown venue 'deribit': this warehouse has ")
     assert "binance" in result.output and "dydx" in result.output
     assert not (tmp_path / "r.html").exists()
+
+
+def test_report_and_headline_on_a_built_but_empty_warehouse(warehouse, tmp_path):
+    """Every relation the report reads, with its columns and no rows: one clear line each."""
+    import duckdb
+
+    empty = tmp_path / "house_edge.duckdb"
+    with duckdb.connect(str(empty)) as con:
+        con.execute(f"attach '{warehouse}' as src (read_only)")
+        for schema, table in con.execute(
+                "select schema_name, table_name from duckdb_tables() where database_name = 'src'"
+                " and schema_name in ('marts', 'reference')").fetchall():
+            con.execute(f"create schema if not exists {schema}")
+            con.execute(f"create table {schema}.{table} as "
+                        f"select * from src.{schema}.{table} limit 0")
+    env = {"HOUSE_EDGE_PUBLISHED_PATH": str(empty)}
+    for args in (["headline"], ["report", "--out", str(tmp_path / "r.html")]):
+        result = CliRunner().invoke(main, args, env=env)
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+        assert result.output == (f"Error: {empty} holds no liquidations (marts.fct_liquidations "
+                                 "or marts.dim_exchanges is empty): nothing to headline; "
+                                 "rebuild from non-empty raw files with `house-edge build`\n")
+    assert not (tmp_path / "r.html").exists()
 # ---- end h-access block ----
