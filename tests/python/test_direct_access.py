@@ -245,3 +245,17 @@ def test_readme_snippets_open_through_the_helper(warehouse, tmp_path):
     run = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env,
                          capture_output=True, text=True, timeout=120)
     assert (run.returncode, run.stdout) == (0, "4\n"), run.stderr
+
+
+def test_a_superset_url_cannot_disable_the_local_file_system(published_sample_build, tmp_path):
+    """What the README says of Superset: duckdb-engine hands URL settings to DuckDB at open,
+    and DuckDB refuses disabled_filesystems before the database runs, so the URL cannot close
+    enable_logging (hence: untrusted SQL goes to the Postgres endpoint)."""
+    path, _ = copy_published_sample(published_sample_build, tmp_path / "superset")
+    engine = sa.create_engine(superset_url(path) + "&disabled_filesystems=LocalFileSystem")
+    try:
+        with pytest.raises(sa.exc.DBAPIError,
+                           match="Cannot change/set disabled_filesystems before the database"):
+            engine.connect()
+    finally:
+        engine.dispose()
