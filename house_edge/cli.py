@@ -181,28 +181,34 @@ def _echo_gate(report: publish.BuildReport) -> None:
 
 @main.command()
 def headline() -> None:
-    """Print the headline of the published warehouse (opens it read-only)."""
-    from house_edge.headline import read_headline
+    """Print the headline of the published warehouse (opens it read-only, locked)."""
+    from house_edge.access import AccessError, published_warehouse
+    from house_edge.headline import HeadlineError, read_headline
 
-    path = publish.published_path()
-    if not path.exists():
-        raise click.ClickException(f"{path} does not exist yet: run `house-edge build` first")
-    click.echo(read_headline(path).render())
+    try:
+        text = read_headline(published_warehouse()).render()
+    except (AccessError, HeadlineError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(text)
 
 
 @main.command()
 @click.option("--out", "out_path", default="warehouse/report.html", show_default=True,
               type=click.Path(dir_okay=False), help="Where to write the HTML file.")
 @click.option("--venue", default="binance", show_default=True,
-              help="Venue whose relief is set against its revenue.")
+              help="Venue whose relief is set against its revenue (any venue of the warehouse).")
 def report(out_path: str, venue: str) -> None:
     """Write one self-contained HTML report (charts, opens offline) from the published warehouse."""
-    from house_edge.report import write_report
+    from house_edge.access import AccessError, published_warehouse
+    from house_edge.headline import HeadlineError
+    from house_edge.report import ReportError, write_report
 
-    path = publish.published_path()
-    if not path.exists():
-        raise click.ClickException(f"{path} does not exist yet: run `house-edge build` first")
-    written = write_report(path, Path(out_path), venue=venue)
+    try:
+        written = write_report(published_warehouse(), Path(out_path), venue=venue)
+    except (AccessError, HeadlineError, ReportError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {out_path}: {exc.strerror}") from exc
     click.echo(f"wrote {written} ({written.stat().st_size / 1e6:.1f} MB)")
 
 

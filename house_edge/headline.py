@@ -7,6 +7,8 @@ from pathlib import Path
 
 import duckdb
 
+from house_edge.access import connect_published, missing_relations
+
 VENUE_SQL = """
 select
     exchange_id as venue,
@@ -71,6 +73,15 @@ order by venue, basis
 """
 
 
+def _fmt(value: float | int | None, spec: str, scale: float = 1.0) -> str:
+    """value / scale in spec, or 'n/a' aligned the same way (a venue with no fills, or no
+    public-feed fills, has NULL sums and shares: the table still prints)."""
+    if value is None:
+        width = "".join(ch for ch in spec.split(".")[0].split(",")[0] if ch.isdigit())
+        return f"{'n/a':>{width or 0}}"
+    return f"{value / scale if scale != 1.0 else value:{spec}}"
+
+
 @dataclass
 class Headline:
     venues: list[dict]
@@ -87,22 +98,22 @@ class Headline:
             f"{'published $bn':>14} {'long share':>11}",
         ]
         for v in self.venues:
-            published = v["published_liquidations_usd"]
             lines.append(
-                f"{v['venue']:<12} {v['liquidation_count']:>9,} "
-                f"{v['liquidated_notional_usd'] / bn:>14.2f} "
-                f"{v['public_feed_notional_usd'] / bn:>16.2f} "
-                f"{(published / bn if published else float('nan')):>14.2f} "
-                f"{v['long_share']:>11.1%}")
+                f"{v['venue']:<12} {_fmt(v['liquidation_count'], '>9,')} "
+                f"{_fmt(v['liquidated_notional_usd'], '>14.2f', bn)} "
+                f"{_fmt(v['public_feed_notional_usd'], '>16.2f', bn)} "
+                f"{_fmt(v['published_liquidations_usd'] or None, '>14.2f', bn)} "
+                f"{_fmt(v['long_share'], '>11.1%')}")
         m = self.market
+        peak = m["peak_minute_at"]
         lines += [
-            f"{'all venues':<12} {m['liquidation_count']:>9,} "
-            f"{m['liquidated_notional_usd'] / bn:>14.2f} "
-            f"{m['public_feed_notional_usd'] / bn:>16.2f} {'19.13-19.38':>14} "
-            f"{m['public_feed_long_share']:>11.1%}",
+            f"{'all venues':<12} {_fmt(m['liquidation_count'], '>9,')} "
+            f"{_fmt(m['liquidated_notional_usd'], '>14.2f', bn)} "
+            f"{_fmt(m['public_feed_notional_usd'], '>16.2f', bn)} {'19.13-19.38':>14} "
+            f"{_fmt(m['public_feed_long_share'], '>11.1%')}",
             "",
-            f"peak minute (public feeds): {m['peak_minute_at']:%H:%M} UTC, "
-            f"${m['peak_minute_notional_usd'] / bn:.2f} bn",
+            f"peak minute (public feeds): {'n/a' if peak is None else f'{peak:%H:%M} UTC'}, "
+            f"${_fmt(m['peak_minute_notional_usd'], '.2f', bn)} bn",
             "public feed = what the venues' public liquidation streams show (Binance: the latest "
             "fill per symbol per second); published = CoinGlass 24 h (reference.exchanges.source)",
         ]
@@ -154,26 +165,43 @@ class Headline:
         return out
 
 
+class HeadlineError(RuntimeError):
+    """The warehouse opens but has nothing to headline (missing marts, no fills)."""
+
+
+# What the headline cannot do without; the revenue marts are optional (printed when present).
+REQUIRED = ["marts.dim_exchanges", "marts.fct_liquidations"]
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
+    cur = con.execute(sql)
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+
 def read_headline(path: Path) -> Headline:
-    with duckdb.connect(str(path), read_only=True) as con:
-        cur = con.execute(VENUE_SQL)
-        cols = [d[0] for d in cur.description]
-        venues = [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
-        cur = con.execute(MARKET_SQL)
-        cols = [d[0] for d in cur.description]
-        market = dict(zip(cols, cur.fetchone(), strict=True))
+    """The headline's numbers, read through the locked connection. Raises AccessError (cannot
+    open) or HeadlineError (an empty or partial warehouse), each one line saying what to do."""
+    with connect_published(path) as con:
+        missing = missing_relations(con, REQUIRED)
+        if missing:
+            raise HeadlineError(f"{path} has no {', '.join(missing)}: it is not a complete "
+                                "House Edge build; run `house-edge build` (or point "
+                                "HOUSE_EDGE_PUBLISHED_PATH at a built warehouse)")
         try:
-            cur = con.execute(RELIEF_SQL)
-        except duckdb.CatalogException:  # a warehouse built without the revenue marts
-            relief = None
-        else:
-            cols = [d[0] for d in cur.description]
-            relief = [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
-        try:
-            cur = con.execute(RECONCILIATION_SQL)
-        except duckdb.CatalogException:
-            reconciliation = None
-        else:
-            cols = [d[0] for d in cur.description]
-            reconciliation = [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
-    return Headline(venues=venues, market=market, relief=relief, reconciliation=reconciliation)
+            venues = _rows(con, VENUE_SQL)
+            market = _rows(con, MARKET_SQL)[0]
+        except duckdb.Error as exc:  # marts of another shape (an older or foreign build)
+            raise HeadlineError(f"{path} cannot be read as a House Edge warehouse "
+                                f"({str(exc).splitlines()[0]}); rebuild it with "
+                                "`house-edge build`") from exc
+        if not venues or not market["liquidation_count"]:
+            raise HeadlineError(f"{path} holds no liquidations (marts.fct_liquidations or "
+                                "marts.dim_exchanges is empty): nothing to headline; rebuild "
+                                "from non-empty raw files with `house-edge build`")
+        optional = [None if missing_relations(con, [relation]) else _rows(con, sql)
+                    for relation, sql in (("marts.fct_relief_to_revenue", RELIEF_SQL),
+                                          ("marts.fct_revenue_reconciliation",
+                                           RECONCILIATION_SQL))]
+    return Headline(venues=venues, market=market, relief=optional[0],
+                    reconciliation=optional[1])

@@ -18,7 +18,8 @@ to staging, which quarantines them with a reason (macros/simulator_checked.sql).
 accepted (DuckDB skips it). Empty fields are accepted: they become NULL and are quarantined.
 
 Parquet files carry their own schema and are not scanned. The scan is pure Python (~1 s per
-million lines); large inputs should be Parquet, as the benchmark's are.
+million lines), streamed one line at a time: memory stays bounded by the longest line, itself
+capped at DuckDB's ``max_line_size``. Large inputs should be Parquet, as the benchmark's are.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from __future__ import annotations
 import csv
 import glob
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import yaml
 
@@ -34,11 +37,17 @@ from house_edge.publish import RAW_VARS, BuildError
 
 SOURCES_YAML = Path("models") / "staging" / "simulator" / "_simulator__sources.yml"
 MAX_PROBLEMS = 10
+# DuckDB read_csv's default max_line_size (bytes, line break included): a longer line fails the
+# load, so it fails here first.
+MAX_LINE_BYTES = 2_000_000
+_SHOW_CHARS = 60  # characters of a bad value quoted in a message
 _INT = re.compile(r"^[+-]?\d+$")
 _FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _NON_FINITE = {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
 _BOOL = {"true", "false", "t", "f", "1", "0", "yes", "no", "y", "n"}
 _OTHER_DELIMITERS = (";", "\t", "|")
+_QUOTED_OR_COMMA = re.compile(rb'"(?:[^"]++|"")*+(?:"|\Z)|,')  # possessive: no backtracking stack
+_COMMA = ord(",")
 
 
 def contract(root: Path) -> dict[str, list[tuple[str, str]]]:
@@ -99,8 +108,57 @@ def _split(line: str) -> list[str]:
     return next(csv.reader([line], delimiter=",", quotechar='"', doublequote=True))
 
 
+def _longest_field(content: bytes) -> int:
+    """1-based index of the longest field in (the start of) an over-long line, commas inside
+    quotes skipped: the field to name when the line is too long. Regex over bytes, no copy."""
+    starts = [0] + [m.end() for m in _QUOTED_OR_COMMA.finditer(content)
+                    if content[m.start()] == _COMMA]
+    lengths = [end - start for start, end in zip(starts, [*starts[1:], len(content)],
+                                                  strict=True)]
+    return 1 + max(range(len(lengths)), key=lengths.__getitem__)
+
+
+def _show(value: str) -> str:
+    """The value as quoted in a message, cut short so a huge field cannot flood the error."""
+    if len(value) <= _SHOW_CHARS:
+        return repr(value)
+    return f"{value[:_SHOW_CHARS]!r}... ({len(value):,} characters)"
+
+
+def _lines(f: BinaryIO) -> Iterator[tuple[int, bytes, bool, bool]]:
+    """(line number, content without its line break, too long, last line without a break), one
+    line in memory at a time: a line over MAX_LINE_BYTES is cut at the limit and the rest of it
+    skipped in chunks, so memory stays bounded whatever the file holds."""
+    number = 0
+    while True:
+        raw = f.readline(MAX_LINE_BYTES + 2)
+        if not raw:
+            return
+        number += 1
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]  # UTF-8 BOM: DuckDB skips it too
+        too_long = False
+        if not raw.endswith(b"\n") and len(raw) == MAX_LINE_BYTES + 2:
+            too_long = True
+            while True:  # skip the rest of the line
+                rest = f.readline(1 << 20)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            ends = bool(rest)
+        else:
+            ends = raw.endswith(b"\n")
+        # DuckDB counts the line break in the line's size (measured: 1,999,999 bytes + "\n" load,
+        # 1,999,998 + "\r\n" load, one byte more fails)
+        too_long = too_long or len(raw) > MAX_LINE_BYTES
+        yield number, raw if too_long else raw.rstrip(b"\r\n"), too_long, not ends
+
+
 def check_csv(path: Path, columns: list[tuple[str, str]]) -> None:
-    """Raise BuildError naming file, line and column for the first problems in one CSV."""
+    """Raise BuildError naming file, line and column for the first problems in one CSV.
+
+    The file is streamed line by line (never held whole), so a multi-GB raw file costs at most
+    one line of memory (<= MAX_LINE_BYTES, DuckDB's own limit) on top of the problems found.
+    """
     names = [c for c, _ in columns]
     expected = ",".join(names)
 
@@ -109,29 +167,67 @@ def check_csv(path: Path, columns: list[tuple[str, str]]) -> None:
                          + "\n".join(f"  {path.name}: {p}" for p in problems)
                          + "\nnothing was built; the published warehouse was not touched.")
 
-    if not path.exists():
-        fail(["line 1: file not found"])
-    data = path.read_bytes()
-    if not data.strip():
-        fail([f"line 1, column '{names[0]}' (1 of {len(names)}): empty file, no header row"])
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]  # UTF-8 BOM: DuckDB skips it too
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        fail([f"line {line}: not UTF-8 (byte {data[exc.start]:#04x})"])
-    lines = text.splitlines(keepends=True)
-    ends_with_newline = text.endswith(("\n", "\r"))
+    def where(index: int) -> str:
+        """'column 'x' (i of n)' for a 0-based field index, or the position past the last."""
+        if index < len(names):
+            return f"column '{names[index]}' ({index + 1} of {len(names)})"
+        return f"column #{index + 1} (after '{names[-1]}')"
 
-    header_line = lines[0].rstrip("\r\n")
-    header = [h.strip() for h in _split(header_line)]
+    if not path.is_file():
+        fail(["line 1: file not found"])
+    # fields up to DuckDB's line limit are legal; the csv module's default stops at 128 KiB
+    previous_limit = csv.field_size_limit(MAX_LINE_BYTES + 1)
+    try:
+        with open(path, "rb") as f:
+            problems = _check_lines(_lines(f), columns, where)
+    finally:
+        csv.field_size_limit(previous_limit)
+    if problems:
+        fail(problems)
+
+
+def _decode(number: int, content: bytes) -> tuple[str | None, str | None]:
+    """(text, None) or (None, the problem) for one line's bytes."""
+    try:
+        return content.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return None, f"line {number}: not UTF-8 (byte {content[exc.start]:#04x})"
+
+
+def _too_long(number: int, content: bytes, where: Callable[[int], str]) -> str:
+    return (f"line {number}, {where(_longest_field(content) - 1)}: the line is longer than "
+            f"{MAX_LINE_BYTES:,} bytes with its line break (DuckDB's max_line_size); is a field "
+            "missing its closing quote, or the file not CSV?")
+
+
+def _check_lines(lines: Iterator[tuple[int, bytes, bool, bool]], columns: list[tuple[str, str]],
+                 where: Callable[[int], str]) -> list[str]:
+    """The problems in a stream of lines (header first), at most MAX_PROBLEMS of them."""
+    names = [c for c, _ in columns]
+    first = f"column '{names[0]}' (1 of {len(names)})"
+    header_line = None
+    for number, content, too_long, _ in lines:
+        if too_long:
+            return [_too_long(number, content, where)]
+        if content.strip():
+            if number > 1:  # blank lines, then text: the first line is not the header
+                return [f"line 1, {first}: the first line is blank, expected the header"]
+            header_line, problem = _decode(number, content)
+            if problem:
+                return [problem]
+            break
+    if header_line is None:
+        return [f"line 1, {first}: empty file, no header row"]
+
+    try:
+        header = [h.strip() for h in _split(header_line)]
+    except csv.Error as exc:
+        return [f"line 1, {first}: the header is not CSV ({exc})"]
     if header != names:
         problems = []
         if len(header) == 1 and any(d in header_line for d in _OTHER_DELIMITERS):
             delim = next(d for d in _OTHER_DELIMITERS if d in header_line)
-            problems.append(f"line 1, column '{names[0]}' (1 of {len(names)}): the delimiter is "
-                            f"{delim!r}, expected ','")
+            problems.append(f"line 1, {first}: the delimiter is {delim!r}, expected ','")
         else:
             for i, name in enumerate(names):
                 if name not in header:
@@ -143,50 +239,53 @@ def check_csv(path: Path, columns: list[tuple[str, str]]) -> None:
                                     f"unexpected column, not in the contract")
             if not problems:
                 pairs = enumerate(zip(header, names, strict=False))
-                first = next(i for i, (a, b) in pairs if a != b)
-                problems.append(f"line 1, column '{header[first]}' ({first + 1} of "
+                at = next(i for i, (a, b) in pairs if a != b)
+                problems.append(f"line 1, column '{header[at]}' ({at + 1} of "
                                 f"{len(names)}): columns out of order, expected "
-                                f"'{names[first]}' here (columns are read by position)")
-        fail(problems)
+                                f"'{names[at]}' here (columns are read by position)")
+        return problems
 
     problems: list[str] = []
     data_lines = 0
-    for number, raw in enumerate(lines[1:], start=2):
-        line = raw.rstrip("\r\n")
-        if line.strip() == "":
-            continue
-        data_lines += 1
-        truncated = number == len(lines) and not ends_with_newline
-        quote_col = _unbalanced_quote_column(line)
-        if quote_col is not None:
-            col = names[quote_col - 1] if quote_col <= len(names) else f"#{quote_col}"
-            problems.append(f"line {number}, column '{col}' ({quote_col} of {len(names)}): "
-                            f"unbalanced quote (a '\"' opens a field and is never closed)")
-        else:
-            fields = _split(line)
-            if len(fields) != len(names):
-                where = (f"column '{names[len(fields) - 1]}' ({len(fields)} of {len(names)})"
-                         if len(fields) < len(names) else
-                         f"column #{len(names) + 1} (after '{names[-1]}')")
-                hint = " (the last line is cut short: truncated file?)" if truncated else ""
-                problems.append(f"line {number}, {where}: {len(fields)} fields, expected "
-                                f"{len(names)}{hint}")
-            else:
-                for i, (value, (name, data_type)) in enumerate(zip(fields, columns, strict=True)):
-                    why = _type_problem(value, data_type)
-                    if why:
-                        hint = " (the last line is cut short: truncated file?)" if truncated \
-                            else ""
-                        problems.append(f"line {number}, column '{name}' ({i + 1} of "
-                                        f"{len(names)}): {why}: {value!r}{hint}")
-                        break
+    for number, content, too_long, truncated in lines:
+        if too_long:
+            problems.append(_too_long(number, content, where))
+        elif content.strip():
+            data_lines += 1
+            line, problem = _decode(number, content)
+            if problem:
+                problems.append(problem)
+            elif (problem := _row_problem(number, line, columns, where, truncated)) is not None:
+                problems.append(problem)
         if len(problems) >= MAX_PROBLEMS:
             problems.append(f"(stopped after {MAX_PROBLEMS} problems)")
             break
-    if problems:
-        fail(problems)
-    if data_lines == 0:
-        fail([f"line 2, column '{names[0]}' (1 of {len(names)}): header only, no data rows"])
+    if not problems and data_lines == 0:
+        problems.append(f"line 2, {first}: header only, no data rows")
+    return problems
+
+
+def _row_problem(number: int, line: str, columns: list[tuple[str, str]],
+                 where: Callable[[int], str], truncated: bool) -> str | None:
+    """The first problem in one data line, or None."""
+    names = [c for c, _ in columns]
+    hint = " (the last line is cut short: truncated file?)" if truncated else ""
+    quote_col = _unbalanced_quote_column(line)
+    if quote_col is not None:
+        return (f"line {number}, {where(quote_col - 1)}: unbalanced quote (a '\"' opens a field "
+                f"and is never closed)")
+    try:
+        fields = _split(line)
+    except csv.Error as exc:  # e.g. a stray quote inside an unquoted field
+        return f"line {number}: not CSV ({exc})"
+    if len(fields) != len(names):
+        at = len(fields) - 1 if len(fields) < len(names) else len(names)
+        return f"line {number}, {where(at)}: {len(fields)} fields, expected {len(names)}{hint}"
+    for i, (value, (_, data_type)) in enumerate(zip(fields, columns, strict=True)):
+        why = _type_problem(value, data_type)
+        if why:
+            return f"line {number}, {where(i)}: {why}: {_show(value)}{hint}"
+    return None
 
 
 def check_raw_files(root: Path, variables: dict[str, str]) -> None:

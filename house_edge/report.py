@@ -26,9 +26,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from house_edge.access import connect_published, missing_relations
 from house_edge.headline import RELIEF_SQL as HEADLINE_RELIEF_SQL
 from house_edge.headline import read_headline
 
+REFERENCE_VENUE = "binance"  # whose close is the price line
 SCOPES = ("narrow", "medium", "broad")
 SCENARIOS = ("low", "central", "high")
 COMPONENT_ORDER = (
@@ -120,27 +122,57 @@ from reference.insurance_fund_movements
 """
 
 
+class ReportError(ValueError):
+    """A report that cannot be drawn as asked (e.g. a venue the warehouse does not know)."""
+
+
+# Every relation the report reads (MINUTES_SQL ... SOURCES_SQL).
+REQUIRED = ["marts.fct_market_minutes", "marts.fct_cascade_waves", "marts.dim_exchanges",
+            "marts.fct_exchange_fee_revenue", "marts.fct_relief_to_revenue",
+            "marts.fct_liquidation_map", "reference.exchanges", "reference.fee_schedules",
+            "reference.venue_liquidation_mechanisms", "reference.relief_programs",
+            "reference.relief_cost_assumptions", "reference.insurance_fund_movements"]
+
+
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
     return con.execute(sql, params or []).df()
 
 
 def read_report_data(
-    path: Path, reference_venue: str = "binance", reference_symbol: str = "BTC",
+    path: Path, reference_venue: str = REFERENCE_VENUE, reference_symbol: str = "BTC",
     map_symbol: str = "BTC", map_max_distance: float = 0.2,
 ) -> dict[str, pd.DataFrame]:
-    """Every table the report draws, read from the published warehouse in one read-only session."""
-    with duckdb.connect(str(path), read_only=True) as con:
-        return {
-            "minutes": _frame(con, MINUTES_SQL, [reference_venue, reference_symbol]),
-            "minutes_by_venue": _frame(con, MINUTES_BY_VENUE_SQL),
-            "waves": _frame(con, WAVES_SQL),
-            "venues": _frame(con, VENUES_SQL),
-            "revenue": _frame(con, REVENUE_SQL),
-            "relief": _frame(con, RELIEF_SQL),
-            "relief_totals": _frame(con, HEADLINE_RELIEF_SQL),
-            "map": _frame(con, MAP_SQL, [map_symbol, map_max_distance]),
-            "sources": _frame(con, SOURCES_SQL),
-        }
+    """Every table the report draws, read from the published warehouse in one locked session.
+    Raises ReportError naming the missing relations of an empty or partial warehouse."""
+    with connect_published(path) as con:
+        missing = missing_relations(con, REQUIRED)
+        if missing:
+            raise ReportError(f"{path} has no {', '.join(missing)}: it is not a complete House "
+                              "Edge build; run `house-edge build` (or point "
+                              "HOUSE_EDGE_PUBLISHED_PATH at a built warehouse)")
+        try:
+            return _read_frames(con, reference_venue, reference_symbol, map_symbol,
+                                map_max_distance)
+        except duckdb.Error as exc:  # marts of another shape (an older or foreign build)
+            raise ReportError(f"{path} cannot be read as a House Edge warehouse "
+                              f"({str(exc).splitlines()[0]}); rebuild it with "
+                              "`house-edge build`") from exc
+
+
+def _read_frames(con: duckdb.DuckDBPyConnection, reference_venue: str, reference_symbol: str,
+                 map_symbol: str, map_max_distance: float) -> dict[str, pd.DataFrame]:
+    """Each table the report draws, as a DataFrame (one session, one build)."""
+    return {
+        "minutes": _frame(con, MINUTES_SQL, [reference_venue, reference_symbol]),
+        "minutes_by_venue": _frame(con, MINUTES_BY_VENUE_SQL),
+        "waves": _frame(con, WAVES_SQL),
+        "venues": _frame(con, VENUES_SQL),
+        "revenue": _frame(con, REVENUE_SQL),
+        "relief": _frame(con, RELIEF_SQL),
+        "relief_totals": _frame(con, HEADLINE_RELIEF_SQL),
+        "map": _frame(con, MAP_SQL, [map_symbol, map_max_distance]),
+        "sources": _frame(con, SOURCES_SQL),
+    }
 
 
 def price_and_liquidations_figure(data: dict[str, pd.DataFrame], reference: str) -> go.Figure:
@@ -244,8 +276,36 @@ def relief_ratio_table(data: dict[str, pd.DataFrame], venue: str) -> pd.DataFram
     return rows
 
 
+def venue_revenue(data: dict[str, pd.DataFrame], venue: str,
+                  basis: str = "simulated_full_record") -> pd.DataFrame:
+    """The venue's modelled revenue per scope x scenario (sum of its components), empty when the
+    warehouse models no revenue for it (e.g. dYdX, Lighter: relief announced, no fills)."""
+    revenue = data["revenue"]
+    rows = revenue[(revenue["venue"] == venue) & (revenue["basis"] == basis)]
+    return rows.groupby(["scope", "scenario"], as_index=False)["revenue_usd"].sum()
+
+
+def relief_status(data: dict[str, pd.DataFrame], venue: str) -> str | None:
+    """Why the venue has no relief / revenue ratio, in words (None when it has one)."""
+    has_relief = not relief_ratio_table(data, venue).empty
+    has_revenue = not venue_revenue(data, venue).empty
+    if not has_relief and not has_revenue:
+        return f"{venue}: no relief programme and no modelled revenue in the warehouse"
+    if not has_relief:
+        return (f"{venue}: no relief programme (no exchange-funded relief in "
+                "reference.relief_programs), so no relief / revenue ratio; revenue shown")
+    if not has_revenue:
+        return (f"{venue}: no modelled revenue (no liquidation fills of this venue in the "
+                "warehouse), so no relief / revenue ratio; relief cost shown")
+    return None
+
+
 def relief_against_revenue_figure(data: dict[str, pd.DataFrame], venue: str) -> go.Figure:
+    """Relief (economic cost) and revenue in $M on the left, their ratio on the right; a venue
+    without relief programmes or without modelled revenue gets the half it has and says why."""
     table = relief_ratio_table(data, venue)
+    revenue = venue_revenue(data, venue)
+    status = relief_status(data, venue)
     fig = make_subplots(
         rows=1, cols=2, column_widths=[0.45, 0.55], horizontal_spacing=0.2,
         subplot_titles=(f"{venue}: relief and revenue, $M (central; bars low-high)",
@@ -263,48 +323,49 @@ def relief_against_revenue_figure(data: dict[str, pd.DataFrame], venue: str) -> 
         ), row=1, col=1)
     cost = table[(table["basis"] == "simulated_full_record") & (table["scope"] == "narrow")]
     cost = cost.set_index("scenario")["economic_cost_usd"]
-    fig.add_trace(go.Scatter(
-        x=["relief (economic cost)"], y=[cost["central"] / 1e6], mode="markers",
-        marker={"color": "#111111", "symbol": "diamond"}, name="relief total (low-high)",
-        error_y={"type": "data", "symmetric": False,
-                 "array": [(cost["high"] - cost["central"]) / 1e6],
-                 "arrayminus": [(cost["central"] - cost["low"]) / 1e6]},
-    ), row=1, col=1)
+    if set(SCENARIOS) <= set(cost.index):
+        fig.add_trace(go.Scatter(
+            x=["relief (economic cost)"], y=[cost["central"] / 1e6], mode="markers",
+            marker={"color": "#111111", "symbol": "diamond"}, name="relief total (low-high)",
+            error_y={"type": "data", "symmetric": False,
+                     "array": [(cost["high"] - cost["central"]) / 1e6],
+                     "arrayminus": [(cost["central"] - cost["low"]) / 1e6]},
+        ), row=1, col=1)
+    by_scope = revenue.pivot(index="scope", columns="scenario", values="revenue_usd") \
+        .reindex(index=SCOPES, columns=SCENARIOS).dropna(how="all")
+    if not by_scope.empty:
+        fig.add_trace(go.Bar(
+            x=[f"revenue {scope}" for scope in by_scope.index], y=by_scope["central"] / 1e6,
+            name="revenue (simulated full record)", marker_color="#27ae60",
+            error_y={"type": "data", "symmetric": False,
+                     "array": (by_scope["high"] - by_scope["central"]) / 1e6,
+                     "arrayminus": (by_scope["central"] - by_scope["low"]) / 1e6},
+            hovertemplate="%{x}<br>%{y:,.1f} $M<extra>simulated full record</extra>",
+        ), row=1, col=1)
+    ratios_drawn = 0
     for basis in BASES:
         sub = table[table["basis"] == basis]
-        if sub["ratio"].isna().all():
-            continue  # no positive revenue on this basis (e.g. a net fund outflow): no ratio
-        labels, central, lo, hi = [], [], [], []
-        for scope in SCOPES:
-            # revenue_usd carries the ratio's revenue scenario: low ratio = high revenue.
-            by = sub[sub["scope"] == scope].set_index("scenario")
-            if by.empty:
-                continue
-            labels.append(f"revenue {scope}")
-            central.append(by.loc["central", "revenue_usd"] / 1e6)
-            lo.append(by.loc["high", "revenue_usd"] / 1e6)
-            hi.append(by.loc["low", "revenue_usd"] / 1e6)
-        if basis == "simulated_full_record":
-            fig.add_trace(go.Bar(
-                x=labels, y=central, name="revenue (simulated full record)",
-                marker_color="#27ae60",
-                error_y={"type": "data", "symmetric": False,
-                         "array": [h - c for h, c in zip(hi, central, strict=True)],
-                         "arrayminus": [c - low for c, low in zip(central, lo, strict=True)]},
-                hovertemplate="%{x}<br>%{y:,.1f} $M<extra>simulated full record</extra>",
-            ), row=1, col=1)
-        by_scope = sub.pivot(index="scope", columns="scenario", values="ratio").reindex(SCOPES)
+        if sub.empty or sub["ratio"].isna().all():
+            continue  # no relief, or no positive revenue on this basis (a net fund outflow)
+        ratios = sub.pivot(index="scope", columns="scenario", values="ratio") \
+            .reindex(index=SCOPES, columns=SCENARIOS)
         fig.add_trace(go.Scatter(
-            y=[f"{scope}, {BASIS_LABELS[basis]}" for scope in by_scope.index],
-            x=by_scope["central"], mode="markers", name=f"ratio, {basis}",
+            y=[f"{scope}, {BASIS_LABELS[basis]}" for scope in ratios.index],
+            x=ratios["central"], mode="markers", name=f"ratio, {basis}",
             marker={"size": 10},
             error_x={"type": "data", "symmetric": False,
-                     "array": by_scope["high"] - by_scope["central"],
-                     "arrayminus": by_scope["central"] - by_scope["low"]},
+                     "array": ratios["high"] - ratios["central"],
+                     "arrayminus": ratios["central"] - ratios["low"]},
             hovertemplate="%{y}<br>central %{x:.1f}x<extra></extra>",
         ), row=1, col=2)
+        ratios_drawn += 1
+    if not ratios_drawn:
+        fig.add_annotation(text=status or f"{venue}: revenue is not positive on any basis",
+                           xref="x2 domain", yref="y2 domain", x=0.5, y=0.5,
+                           showarrow=False, font={"size": 13})
     fig.update_layout(barmode="stack", height=520, legend={"orientation": "h", "y": -0.3},
-                      title=f"{venue}: exchange-funded relief against cascade revenue")
+                      title=f"{venue}: exchange-funded relief against cascade revenue"
+                      + (f" ({status})" if status else ""))
     fig.update_yaxes(title_text="USD millions", row=1, col=1)
     fig.update_xaxes(title_text="relief economic cost / revenue (x)", type="log", row=1, col=2)
     return fig
@@ -340,6 +401,12 @@ def liquidation_map_figure(data: dict[str, pd.DataFrame], symbol: str) -> go.Fig
     return fig
 
 
+def _millions(by_scenario: pd.DataFrame, column: str) -> str:
+    """The central value in $M, or 'n/a' (no scenario row, or no value: e.g. no revenue)."""
+    value = by_scenario[column].get("central") if column in by_scenario else None
+    return "n/a" if value is None or pd.isna(value) else f"{value / 1e6:,.1f}"
+
+
 def _ratio_rows_html(table: pd.DataFrame) -> str:
     rows = []
     for basis in BASES:
@@ -353,15 +420,28 @@ def _ratio_rows_html(table: pd.DataFrame) -> str:
             rows.append(
                 f"<tr><td>{basis}</td><td>{scope}</td><td>{ratio('low')}</td>"
                 f"<td>{ratio('central')}</td><td>{ratio('high')}</td>"
-                f"<td>{by.loc['central', 'revenue_usd'] / 1e6:,.1f}</td>"
-                f"<td>{by.loc['central', 'economic_cost_usd'] / 1e6:,.1f}</td></tr>")
+                f"<td>{_millions(by, 'revenue_usd')}</td>"
+                f"<td>{_millions(by, 'economic_cost_usd')}</td></tr>")
     return "\n".join(rows)
 
 
+def report_venues(data: dict[str, pd.DataFrame]) -> list[str]:
+    """Venues a report can be drawn for: those with fills (marts.dim_exchanges) and those with
+    announced relief but no fills (e.g. dYdX, Lighter)."""
+    venues = list(data["venues"]["venue"])
+    return venues + sorted(set(data["relief_totals"]["venue"]) - set(venues))
+
+
 def render_report(path: Path, venue: str = "binance", reference_symbol: str = "BTC") -> str:
+    """The report's HTML. The price line is always Binance's (the deepest book); ``venue`` picks
+    whose relief is set against whose revenue. Raises ReportError for an unknown venue."""
     data = read_report_data(path, reference_symbol=reference_symbol, map_symbol=reference_symbol)
-    headline = read_headline(path)
-    reference = f"{venue} {reference_symbol}"
+    headline = read_headline(path)  # first: an empty warehouse says so (HeadlineError)
+    known = report_venues(data)
+    if venue not in known:
+        raise ReportError(f"unknown venue {venue!r}: this warehouse has {', '.join(known)}")
+    reference = f"{REFERENCE_VENUE} {reference_symbol}"
+    status = relief_status(data, venue)
     figures = [
         price_and_liquidations_figure(data, reference),
         venues_figure(data),
@@ -398,6 +478,7 @@ from the warehouse's marts; assumptions are dbt vars and reference seeds with a 
 <h2>Headline</h2>
 <pre>{html.escape(headline.render())}</pre>
 <h2>{html.escape(venue)}: relief / revenue</h2>
+{f'<p class="status"><strong>{html.escape(status)}.</strong></p>' if status else ""}
 <p>Exchange-funded relief at economic cost (vouchers x redemption, loans x subsidy and defaults,
 cash at face) over the venue's cascade revenue. <code>narrow</code> = clearance fees + insurance
 surplus - insurance payouts; <code>medium</code> adds taker fees on liquidation fills;

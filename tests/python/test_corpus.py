@@ -50,6 +50,11 @@ ERROR_CASES = [
      ["line 2002,", "column 'close' (7 of 10)", "not a number (DOUBLE): 'n/a'"]),
     ("positions__non_numeric_leverage.csv", "positions",
      ["line 4,", "column 'leverage' (7 of 12)", "not a number (DOUBLE): '20x'"]),
+    # ---- oversized fields (issue 14 item 7a; h-access block) ----
+    ("liquidations__oversized_field.csv", "liquidations",
+     ["line 4,", "column 'price' (7 of 9)", "not a number (DOUBLE): 'xxxxxxxxxx",
+      "... (204,800 characters)"]),
+    # ---- end h-access block ----
 ]
 
 

@@ -9,11 +9,21 @@ import re
 import shutil
 import subprocess
 
-import duckdb
 import pytest
+from click.testing import CliRunner
 
 from house_edge import publish
-from house_edge.report import read_report_data, relief_ratio_table, render_report
+from house_edge.access import connect_published
+from house_edge.cli import main
+from house_edge.report import (
+    read_report_data,
+    relief_against_revenue_figure,
+    relief_ratio_table,
+    relief_status,
+    render_report,
+    report_venues,
+    venue_revenue,
+)
 
 # Only what the report reads: seeds and models, no data tests (the full build is tested elsewhere).
 SELECT = ["build", "--resource-type", "seed", "--resource-type", "model", "--select",
@@ -53,7 +63,7 @@ def test_relief_ratios_in_the_report_are_the_headlines(warehouse, report_html):
     """The report's ratio table (the headline's query) equals the sum of the mart's per-program
     relief_to_revenue_ratio over Binance's exchange-funded programs, and the HTML shows it."""
     table = relief_ratio_table(read_report_data(warehouse), "binance")
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect_published(warehouse) as con:
         per_program = con.execute(
             "select basis, scope, scenario, sum(relief_to_revenue_ratio), "
             "count(relief_to_revenue_ratio) from marts.fct_relief_to_revenue "
@@ -83,7 +93,7 @@ def test_relief_ratios_in_the_report_are_the_headlines(warehouse, report_html):
 
 def test_price_chart_carries_every_liquidated_dollar(warehouse):
     data = read_report_data(warehouse)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect_published(warehouse) as con:
         total = con.execute("select sum(notional_usd) from marts.fct_liquidations").fetchone()[0]
         waves = con.execute("select count(*) from marts.fct_cascade_waves where scope = 'market'"
                             ).fetchone()[0]
@@ -115,3 +125,91 @@ def test_headless_chromium_renders_every_chart(report_html):
         assert 'class="main-svg"' in chart, f"chart {i} was not drawn"
         # bars or lines were drawn, not an empty frame
         assert re.search(r'class="(point|trace bars|js-line|scatterlayer)', chart), i
+
+
+# ---- every venue (issue 14 item 7b; h-access block) ----
+def test_every_venue_of_the_warehouse_gets_its_relief_chart(warehouse):
+    """`--venue bybit` used to raise KeyError: 'central'. Every venue with fills and every venue
+    with announced relief draws the chart; what it lacks is said, never a crash."""
+    data = read_report_data(warehouse)
+    venues = report_venues(data)
+    with connect_published(warehouse) as con:
+        with_fills = {r[0] for r in con.execute("select exchange_id from marts.dim_exchanges")
+                      .fetchall()}
+        with_relief = {r[0] for r in con.execute(
+            "select venue from marts.fct_relief_to_revenue where is_exchange_funded").fetchall()}
+    assert set(venues) == with_fills | with_relief
+    assert {"binance", "bybit", "okx", "hyperliquid", "dydx", "lighter"} <= set(venues)
+    for venue in venues:
+        fig = relief_against_revenue_figure(data, venue)
+        status = relief_status(data, venue)
+        has_relief, has_revenue = venue in with_relief, not venue_revenue(data, venue).empty
+        assert has_revenue == (venue in with_fills)
+        if has_relief and has_revenue:
+            assert status is None
+        elif has_revenue:
+            assert status.startswith(f"{venue}: no relief programme ")
+        else:
+            assert status.startswith(f"{venue}: no modelled revenue ")
+        names = [t.name for t in fig.data]
+        # revenue bars exactly when the venue has modelled revenue, ratios only with both
+        assert ("revenue (simulated full record)" in names) == has_revenue
+        assert any(n.startswith("ratio, ") for n in names) == (status is None)
+        if status:
+            assert status in fig.layout.title.text
+            assert any(status in a.text for a in fig.layout.annotations)
+        if has_revenue:
+            bar = next(t for t in fig.data if t.name == "revenue (simulated full record)")
+            rev = venue_revenue(data, venue)
+            central = rev[(rev["scope"] == "narrow") & (rev["scenario"] == "central")]
+            assert bar.y[0] == pytest.approx(central["revenue_usd"].iloc[0] / 1e6)
+
+
+@pytest.mark.parametrize("venue, status", [
+    ("bybit", "bybit: no relief programme"),
+    ("dydx", "dydx: no modelled revenue"),
+])
+def test_report_cli_for_a_venue_without_relief_or_revenue(warehouse, tmp_path, venue, status):
+    out = tmp_path / "report.html"
+    result = CliRunner().invoke(main, ["report", "--venue", venue, "--out", str(out)],
+                                env={"HOUSE_EDGE_PUBLISHED_PATH": str(warehouse)})
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert f'<p class="status"><strong>{status}' in text
+    for i in range(1, CHART_COUNT + 1):
+        assert f'id="chart-{i}"' in text
+
+
+def test_report_cli_unknown_venue_is_one_clear_line(warehouse, tmp_path):
+    result = CliRunner().invoke(main, ["report", "--venue", "deribit",
+                                       "--out", str(tmp_path / "r.html")],
+                                env={"HOUSE_EDGE_PUBLISHED_PATH": str(warehouse)})
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)  # a ClickException, not a crash
+    assert result.output.startswith("Error: unknown venue 'deribit': this warehouse has ")
+    assert "binance" in result.output and "dydx" in result.output
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_report_and_headline_on_a_built_but_empty_warehouse(warehouse, tmp_path):
+    """Every relation the report reads, with its columns and no rows: one clear line each."""
+    import duckdb
+
+    empty = tmp_path / "house_edge.duckdb"
+    with duckdb.connect(str(empty)) as con:
+        con.execute(f"attach '{warehouse}' as src (read_only)")
+        for schema, table in con.execute(
+                "select schema_name, table_name from duckdb_tables() where database_name = 'src'"
+                " and schema_name in ('marts', 'reference')").fetchall():
+            con.execute(f"create schema if not exists {schema}")
+            con.execute(f"create table {schema}.{table} as "
+                        f"select * from src.{schema}.{table} limit 0")
+    env = {"HOUSE_EDGE_PUBLISHED_PATH": str(empty)}
+    for args in (["headline"], ["report", "--out", str(tmp_path / "r.html")]):
+        result = CliRunner().invoke(main, args, env=env)
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+        assert result.output == (f"Error: {empty} holds no liquidations (marts.fct_liquidations "
+                                 "or marts.dim_exchanges is empty): nothing to headline; "
+                                 "rebuild from non-empty raw files with `house-edge build`\n")
+    assert not (tmp_path / "r.html").exists()
+# ---- end h-access block ----
