@@ -127,7 +127,8 @@ def build(raw_dir: str | None, quiet: bool, venue_file_specs: tuple[str, ...],
           no_simulator: bool, vars_text: str | None, warehouse_dir: str | None) -> None:
     """dbt build into a private file, check it, publish it atomically, print the headline."""
     from house_edge import venue_files
-    from house_edge.headline import read_headline
+    from house_edge.access import AccessError
+    from house_edge.headline import HeadlineError, read_headline
 
     specs = ([(s, None) for s in venue_file_specs]
              + [(s, "liquidations") for s in liquidation_specs]
@@ -159,7 +160,10 @@ def build(raw_dir: str | None, quiet: bool, venue_file_specs: tuple[str, ...],
         raise click.ClickException(str(exc)) from exc
     timing = ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items())
     click.echo(f"\npublished {report.published_path} ({timing})\n")
-    click.echo(read_headline(report.published_path).render())
+    try:
+        click.echo(read_headline(report.published_path).render())
+    except (AccessError, HeadlineError) as exc:
+        raise click.ClickException(f"published, but the headline cannot be read: {exc}") from exc
     _echo_gate(report)
 
 
