@@ -131,7 +131,8 @@ def built(tmp_path_factory):
 def _file(con, path: Path) -> dict:
     row = con.execute("select record_count, loaded_count, quarantined_count,"
                       " main_quarantine_reason, main_quarantine_hint"
-                      " from staging.stg_venue_files__inputs where source_file = ?", [str(path)]).fetchone()
+                      " from staging.stg_venue_files__inputs where source_file = ?",
+                      [str(path)]).fetchone()
     reasons = dict(con.execute("select quarantine_reason, count(*) from"
                                " staging.stg_venue_files__quarantine where source_file = ?"
                                " group by 1", [str(path)]).fetchall())
