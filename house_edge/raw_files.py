@@ -17,6 +17,10 @@ but are wrong (zero or NaN prices, unknown venues, timestamps in seconds, duplic
 to staging, which quarantines them with a reason (macros/simulator_checked.sql). A UTF-8 BOM is
 accepted (DuckDB skips it). Empty fields are accepted: they become NULL and are quarantined.
 
+Venue files (var ``venue_files``, ``house-edge build --venue-file``) get one check here,
+``check_venue_files``: every file a path matches must hold a record (an empty or header-only file
+is a BuildError naming it). Their records are otherwise parsed and quarantined by staging.
+
 Parquet files carry their own schema and are not scanned. The scan is pure Python (~1 s per
 million lines); large inputs should be Parquet, as the benchmark's are.
 """

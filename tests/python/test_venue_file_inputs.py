@@ -58,6 +58,14 @@ def _dbt(args: list[str], db: Path, entries: list[dict]) -> subprocess.Completed
     return subprocess.run(cmd, cwd=ROOT, env=env, text=True, capture_output=True)
 
 
+def test_every_venue_corpus_file_has_an_asserted_outcome():
+    cases = {KLINES_EMPTY, KLINES_HEADER, JSONL_EMPTY, ALL_QUARANTINED, NO_SYMBOL, TRUNCATED,
+             MALFORMED_MIDDLE}
+    assert {p for p in VENUE.rglob("*") if p.is_file()} == cases
+    assert KLINES_EMPTY.stat().st_size == 0 and JSONL_EMPTY.stat().st_size == 0
+    assert len(TRUNCATED.read_text().split("\n")) == 9  # 9 lines, no newline after the cut one
+
+
 # ------------------------------------------------------------------ (a) files with no record
 
 @pytest.mark.parametrize("path,fmt,fragment", ERROR_CASES, ids=[c[0].parent.name + "/" + c[0].name
