@@ -214,3 +214,22 @@ def test_the_gate_fails_on_all_quarantined_files_naming_file_reason_and_hint(bui
                                 suites={"venue_files": validate.venue_files_suite})
     assert relaxed.success and not relaxed.warnings
     assert str(array_file) not in message  # a clean file is not named
+
+
+def test_build_with_a_wholly_quarantined_klines_file_is_refused_and_publishes_nothing(tmp_path):
+    """house-edge build's path end to end: dbt passes, the gate refuses, the published file
+    stays byte for byte what it was."""
+    target = tmp_path / "house_edge.duckdb"
+    target.write_bytes(b"the previously published warehouse")
+    raw = {k: ROOT / "seeds" / "sample" / f"raw_{k}.csv"
+           for k in ("price_bars", "positions", "liquidations")}
+    with pytest.raises(publish.BuildError) as info:
+        publish.build_and_publish(raw_paths=raw, target=target, echo=False, extra_vars={
+            "venue_files": [_entry("klines-csv", NO_SYMBOL)]})
+    message = str(info.value)
+    for fragment in ["the publish gate failed", "venue_klines_csv_file_not_all_quarantined",
+                     f"e.g. source_file={NO_SYMBOL},", "main_quarantine_reason=unknown_symbol",
+                     "give it with :symbol=BTC on --venue-file",
+                     "the published warehouse was not touched"]:
+        assert fragment in message, message
+    assert target.read_bytes() == b"the previously published warehouse"
