@@ -17,6 +17,10 @@ but are wrong (zero or NaN prices, unknown venues, timestamps in seconds, duplic
 to staging, which quarantines them with a reason (macros/simulator_checked.sql). A UTF-8 BOM is
 accepted (DuckDB skips it). Empty fields are accepted: they become NULL and are quarantined.
 
+Venue files (var ``venue_files``, ``house-edge build --venue-file``) get one check here,
+``check_venue_files``: every file a path matches must hold a record (an empty or header-only file
+is a BuildError naming it). Their records are otherwise parsed and quarantined by staging.
+
 Parquet files carry their own schema and are not scanned. The scan is pure Python (~1 s per
 million lines), streamed one line at a time: memory stays bounded by the longest line, itself
 capped at DuckDB's ``max_line_size``. Large inputs should be Parquet, as the benchmark's are.
@@ -288,8 +292,58 @@ def _row_problem(number: int, line: str, columns: list[tuple[str, str]],
     return None
 
 
+def _venue_file_problem(path: Path, fmt: str) -> str | None:
+    """Why a venue file yields no record (None when it has one): 0 bytes, blank lines only,
+    or (CSV) a header row only. Reads only up to the first data line."""
+    if path.stat().st_size == 0:
+        return "empty file (0 bytes), no records"
+    if path.name.endswith((".parquet", ".gz", ".zst")) or path.name.endswith(".json"):
+        return None  # read whole by DuckDB; an empty one is caught by the dbt test
+    is_json = fmt.endswith(("jsonl", "json"))
+    first_text = None
+    with open(path, encoding="utf-8", errors="replace", newline="") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            if is_json:
+                return None  # a record (a malformed one is quarantined, not lost)
+            fields = next(csv.reader([line]))
+            if any(_FLOAT.match(v.strip()) for v in fields):
+                return None  # a data row: a header row has no number in it
+            first_text = first_text or (number, line.strip()[:60])
+    if first_text:
+        return f"line {first_text[0]}: header only ({first_text[1]!r}), no data rows"
+    return "blank lines only, no records"
+
+
+def check_venue_files(entries: list[dict] | None) -> None:
+    """Pre-flight of the venue files (var ``venue_files``): every file a path matches must hold a
+    record. An empty or header-only file is a BuildError naming it, before dbt runs (plain dbt
+    finds the same files with tests/venue_files/assert_venue_files_have_records.sql)."""
+    problems = []
+    for entry in entries or []:
+        paths = entry.get("path")
+        for pattern in [paths] if isinstance(paths, str) else (paths or []):
+            text = str(pattern)
+            matches = sorted(glob.glob(text)) if any(c in text for c in "*?[") else [text]
+            label = f"{entry.get('venue')}:{entry.get('format')}"
+            if not matches or not all(Path(m).is_file() for m in matches):
+                problems.append(f"venue file {text} ({label}): no file matches")
+                continue
+            for match in matches:
+                problem = _venue_file_problem(Path(match), str(entry.get("format", "")))
+                if problem:
+                    problems.append(f"venue file {match} ({label}): {problem}")
+    if problems:
+        raise BuildError("\n".join(problems[:MAX_PROBLEMS])
+                         + "\nremove the file from the path or fix the capture; "
+                           "the published warehouse was not touched.")
+
+
 def check_raw_files(root: Path, variables: dict[str, str]) -> None:
-    """Scan every CSV named by a raw dbt var (globs expanded); Parquet is skipped."""
+    """Scan every CSV named by a raw dbt var (globs expanded); Parquet is skipped. Then the
+    venue files (check_venue_files)."""
+    check_venue_files(variables.get("venue_files"))  # type: ignore[arg-type]
     tables = None
     for table, var in RAW_VARS.items():
         value = variables.get(var)

@@ -34,7 +34,12 @@ the marts. A gate that looked only at the marts would let a corrupted file publi
 its bad rows set aside. The gate therefore holds a CRITICAL expectation per raw table that the
 quarantined share of raw rows is at most ``gate_max_quarantine_rate`` (default 0: the simulator
 writes no bad rows, so any quarantined row means a corrupted input). Raise it for a known-dirty
-real feed; the quarantined rows per reason are always in the summary.
+real feed; the quarantined rows per reason are always in the summary. Venue files (var
+``venue_files``) are held to the same setting per file, two expectations per format (suite
+``venue_files``, over ``staging.stg_venue_files__inputs``): a file whose records are all
+quarantined fails the gate (critical) naming the file, its main reason and the hint (e.g.
+``:symbol=BTC`` for a klines file whose name carries no symbol); a file above the rate that
+still loads records is a warning (real captures always hold some quarantined records).
 """
 
 from __future__ import annotations
@@ -257,6 +262,48 @@ def liquidations_suite(s: dict) -> list[Check]:
     ]
 
 
+VENUE_FILE_INPUTS = "staging.stg_venue_files__inputs"
+
+
+def _venue_file_checks(fmt: str, settings: dict) -> list[Check]:
+    """Venue files of one format (var venue_files), per matched file
+    (staging.stg_venue_files__inputs), against gate_max_quarantine_rate, the simulator tables'
+    setting: a file whose records are ALL quarantined (it adds nothing to the marts) is CRITICAL
+    unless the setting allows a rate of 1; a file above the setting but with loaded records is a
+    WARNING (real captures hold subscription replies, repeated pushes, records outside the event
+    window: a critical check at the default 0 would refuse every real capture, and the README's
+    worked example). Examples name the file, its counts, main reason and what to do."""
+    rate = float(settings["gate_max_quarantine_rate"])
+    key = fmt.replace("-", "_")
+    columns = ("source_file, record_count, loaded_count, quarantined_count, "
+               "round(quarantine_rate, 4) as quarantine_rate, main_quarantine_reason, "
+               "main_quarantine_hint")
+    where = f"source_format = '{fmt}' and quarantine_rate > {rate}"
+    return [
+        Check(f"venue_{key}_file_not_all_quarantined", CRITICAL,
+              f"no {fmt} venue file has every record quarantined (it would publish silently "
+              f"with nothing of it in the marts); allowed only when gate_max_quarantine_rate is 1",
+              f"select {columns} from {VENUE_FILE_INPUTS} where {where} "
+              f"and loaded_count = 0 order by source_file"),
+        Check(f"quarantine_rate_venue_{key}", WARNING,
+              f"share of each {fmt} venue file's records quarantined at most "
+              f"gate_max_quarantine_rate (raise it for a known-dirty capture)",
+              f"select {columns} from {VENUE_FILE_INPUTS} where {where} "
+              f"order by quarantine_rate desc, source_file",
+              max_value=rate,
+              measure_sql=(f"select coalesce(max(quarantine_rate), 0) from {VENUE_FILE_INPUTS} "
+                           f"where source_format = '{fmt}'")),
+    ]
+
+
+def venue_files_suite(s: dict) -> list[Check]:
+    """One quarantine-rate expectation per venue-file format (house_edge.venue_files.FORMATS);
+    a format with no configured file measures 0."""
+    from house_edge.venue_files import FORMATS
+
+    return [c for fmt in FORMATS for c in _venue_file_checks(fmt, s)]
+
+
 def marts_suite(s: dict) -> list[Check]:
     return [
         Check("every_venue_has_liquidations", CRITICAL,
@@ -355,6 +402,7 @@ SUITES: dict[str, Callable[[dict], list[Check]]] = {
     "raw_prices": price_bars_suite,
     "positions": positions_suite,
     "liquidations": liquidations_suite,
+    "venue_files": venue_files_suite,
     "marts": marts_suite,
     "waves": waves_suite,
     "revenue": revenue_suite,

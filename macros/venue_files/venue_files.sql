@@ -165,3 +165,105 @@
         {%- endfor -%}
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- True for a format whose files are JSON (its name ends in jsonl / json). -#}
+{% macro venue_format_is_json(format) -%}
+    {{ return(format.endswith('jsonl') or format.endswith('json')) }}
+{%- endmacro %}
+
+
+{#- The lines of JSON-lines venue files (every JSON format's entries, .json files excepted:
+    those are read whole) that are not valid JSON: one row per malformed line, with its file,
+    its 1-based line number and its raw text, reason `malformed_json`. venue_raw_json leaves
+    these lines out, so a record is either a document in its format's staging model or a row
+    here: rows in = loaded + quarantined holds per line. One aggregate pass per entry: the
+    file's first scan position gives line numbers without a window over every line. -#}
+{% macro venue_raw_json_malformed() -%}
+    {%- set entries = [] -%}
+    {%- for entry in venue_file_entries() if venue_format_is_json(entry['format']) -%}
+        {%- if venue_whole_json_paths(entry['paths']) | length == 0 -%}{% do entries.append(entry) %}{%- endif -%}
+    {%- endfor -%}
+    {%- if not entries -%}
+        select
+            cast(null as {{ dbt.type_string() }}) as venue,
+            cast(null as {{ dbt.type_string() }}) as source_format,
+            cast(null as {{ dbt.type_string() }}) as source_file,
+            cast(null as {{ dbt.type_bigint() }}) as source_line_number,
+            cast(null as {{ dbt.type_string() }}) as raw_record
+        where 1 = 0
+    {%- else -%}
+        {%- for entry in entries %}
+        {%- if not loop.first %}
+        union all
+        {% endif -%}
+        select
+            '{{ entry["venue"] }}' as venue,
+            '{{ entry["format"] }}' as source_format,
+            source_file,
+            cast(bad_line.ordinality - first_ordinality + 1 as {{ dbt.type_bigint() }}) as source_line_number,
+            bad_line.line as raw_record
+        from (
+            select
+                filename as source_file,
+                min(ordinality) as first_ordinality,
+                list(struct_pack(line := line, ordinality := ordinality)) filter (
+                    where not {{ json_line_is_valid('line') }} and trim(line) <> ''
+                ) as bad_lines
+            from {{ read_json_lines_text(entry['paths']) }}
+            group by filename
+        ) as per_file, unnest(per_file.bad_lines) as t(bad_line)
+        {%- endfor -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Every file the configured entries match (DuckDB's glob), one row per format x file:
+    venue, source_format, entry_index, source_file. A file that matches but yields no record
+    (empty, header only, blank lines only) is found by comparing this with the staging models. -#}
+{% macro venue_files_matched() -%}
+    {%- set entries = venue_file_entries() -%}
+    {%- if not entries -%}
+        select
+            cast(null as {{ dbt.type_string() }}) as venue,
+            cast(null as {{ dbt.type_string() }}) as source_format,
+            cast(null as {{ dbt.type_int() }}) as entry_index,
+            cast(null as {{ dbt.type_string() }}) as source_file
+        where 1 = 0
+    {%- else -%}
+        {%- for entry in entries %}{% set entry_loop = loop %}{% for path in entry['paths'] %}
+        {%- if not (entry_loop.first and loop.first) %}
+        union all
+        {% endif -%}
+        select
+            '{{ entry["venue"] }}' as venue,
+            '{{ entry["format"] }}' as source_format,
+            {{ entry['index'] }} as entry_index,
+            file as source_file
+        from {{ venue_glob(path) }}
+        {%- endfor %}{% endfor -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- What to do about a quarantine reason (SQL expression, null when the reason speaks for
+    itself). `unknown_symbol` of a format whose symbol comes from the file name (price bars,
+    funding rates) means the name carries none: the option that gives it is named. -#}
+{% macro venue_quarantine_hint(format_column, reason_column) -%}
+    {%- set formats = venue_file_formats() -%}
+    {%- set named_by_file = [] -%}
+    {%- for fmt, spec in formats.items() if spec['kind'] in ['price_bars', 'funding_rates'] %}{% do named_by_file.append(fmt) %}{% endfor -%}
+    case
+        when {{ reason_column }} = 'unknown_symbol'
+            and {{ format_column }} in ({% for f in named_by_file %}'{{ f }}'{% if not loop.last %}, {% endif %}{% endfor %})
+            then 'no symbol in the file name (expected e.g. BTCUSDT-1m-2025-10-10.csv): give it with :symbol=BTC on --venue-file (CLI) or symbol: BTC in the venue_files entry (dbt var)'
+        when {{ reason_column }} = 'unknown_symbol'
+            then 'symbol not in seed symbols: add a row to seeds/reference/symbols.csv to analyse it'
+        when {{ reason_column }} = 'malformed_json'
+            then 'this line is not valid JSON (truncated write?); the other lines of the file are read'
+        when {{ reason_column }} = 'outside_event_window'
+            then 'set vars event_window_start / event_window_end to the capture''s span'
+        when {{ reason_column }} = 'unknown_contract_value'
+            then 'add the instrument to seed okx_contract_values'
+    end
+{%- endmacro %}

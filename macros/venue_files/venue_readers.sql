@@ -40,7 +40,12 @@
 
 
 {#- One row per JSON document (a line of JSON lines, or an element of a top-level array):
-    columns json, filename. -#}
+    columns json, filename. Files named `.json` (or `.json.gz`) are read whole with DuckDB's
+    JSON reader (a top-level array, or pretty-printed documents); every other path is JSON
+    lines, read line by line as text (read_json_lines_text) so that one malformed line never
+    refuses the file: only lines that are valid JSON come out here, the malformed ones are
+    quarantined as `malformed_json` with their line number (venue_raw_json_malformed). Blank
+    lines are not records. -#}
 {% macro read_json_documents(paths) -%}
     {{ return(adapter.dispatch('read_json_documents', 'house_edge')(paths)) }}
 {%- endmacro %}
@@ -50,7 +55,91 @@
 {%- endmacro %}
 
 {% macro duckdb__read_json_documents(paths) -%}
+    {%- set whole = venue_whole_json_paths(paths) -%}
+    {%- if whole | length == paths | length -%}
     read_json_objects({{ venue_path_list(paths) }}, format = 'auto', filename = true)
+    {%- elif whole -%}
+    {{ exceptions.raise_compiler_error("venue file paths " ~ paths ~ ": mix .json files (read whole) and JSON-lines files in one entry; give them as two entries") }}
+    {%- else -%}
+    (select json(line) as json, filename
+     from {{ read_json_lines_text(paths) }}
+     where {{ json_line_is_valid('line') }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The paths of an entry that are read whole as JSON (a top-level array or pretty-printed
+    documents) rather than line by line: those named .json / .json.gz. -#}
+{% macro venue_whole_json_paths(paths) -%}
+    {%- set whole = [] -%}
+    {%- for p in paths if p.lower().endswith('.json') or p.lower().endswith('.json.gz') %}{% do whole.append(p) %}{% endfor -%}
+    {{ return(whole) }}
+{%- endmacro %}
+
+
+{#- Every line of JSON-lines files as text: columns line (VARCHAR, null for a blank line),
+    filename, ordinality (the line's position in the scan: consecutive within a file, files one
+    after another; line number in its file = ordinality - the file's first ordinality + 1). No
+    quoting, no escaping and a delimiter (U+0001) that valid JSON cannot hold unescaped, so a
+    line is never split or joined with the next one; a line holding a raw U+0001 is invalid JSON
+    anyway and is cut there (strict_mode = false) and quarantined. Lines up to 16 MB, as
+    DuckDB's own JSON reader. -#}
+{% macro read_json_lines_text(paths) -%}
+    {{ return(adapter.dispatch('read_json_lines_text', 'house_edge')(paths)) }}
+{%- endmacro %}
+
+{% macro default__read_json_lines_text(paths) -%}
+    {{ venue_duckdb_only('read_json_lines_text') }}
+{%- endmacro %}
+
+{% macro duckdb__read_json_lines_text(paths) -%}
+    read_csv({{ venue_path_list(paths) }}, filename = true, header = false, auto_detect = false,
+        delim = chr(1), quote = '', escape = '', strict_mode = false,
+        max_line_size = 16777216, columns = {'line': 'VARCHAR'}) with ordinality
+{%- endmacro %}
+
+
+{#- True when a line of text is one JSON value (object or array; a bare scalar such as `3` is
+    valid JSON too and is left to staging, which finds no record in it). -#}
+{% macro json_line_is_valid(line) -%}
+    {{ return(adapter.dispatch('json_line_is_valid', 'house_edge')(line)) }}
+{%- endmacro %}
+
+{% macro default__json_line_is_valid(line) -%}
+    {{ venue_duckdb_only('json_line_is_valid') }}
+{%- endmacro %}
+
+{% macro duckdb__json_line_is_valid(line) -%}
+    coalesce(json_valid({{ line }}), false)
+{%- endmacro %}
+
+
+{#- Files a path or glob matches, one row each: column file. Lets SQL find the files that
+    yield no record at all (an empty or header-only file). -#}
+{% macro venue_glob(path) -%}
+    {{ return(adapter.dispatch('venue_glob', 'house_edge')(path)) }}
+{%- endmacro %}
+
+{% macro default__venue_glob(path) -%}
+    {{ venue_duckdb_only('venue_glob') }}
+{%- endmacro %}
+
+{% macro duckdb__venue_glob(path) -%}
+    glob('{{ path | replace("'", "''") }}')
+{%- endmacro %}
+
+
+{#- Stop the query with `message` (a SQL string expression) when evaluated. -#}
+{% macro raise_sql_error(message) -%}
+    {{ return(adapter.dispatch('raise_sql_error', 'house_edge')(message)) }}
+{%- endmacro %}
+
+{% macro default__raise_sql_error(message) -%}
+    {{ venue_duckdb_only('raise_sql_error') }}
+{%- endmacro %}
+
+{% macro duckdb__raise_sql_error(message) -%}
+    error({{ message }})
 {%- endmacro %}
 
 

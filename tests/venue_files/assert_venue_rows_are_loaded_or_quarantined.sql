@@ -6,7 +6,7 @@
 
 with
 
-staged as (
+staged_parts as (
     {% for m in liquidation_models %}
     select source_format, count(*) as row_count from {{ ref(m) }} group by 1
     union all
@@ -18,6 +18,15 @@ staged as (
     union all
     select source_format, count(*) as row_count from {{ ref(m) }} group by 1
     {% endfor %}
+    union all
+    -- lines of JSON-lines files that are not JSON: records read, quarantined before staging
+    select source_format, count(*) as row_count from {{ ref('stg_venue_files__quarantine') }}
+    where quarantine_reason = 'malformed_json'
+    group by 1
+),
+
+staged as (
+    select source_format, sum(row_count) as row_count from staged_parts group by 1
 ),
 
 loaded as (

@@ -1,18 +1,10 @@
 -- Every rejected row of every venue-format staging model, with its reason and source file, in
--- one place (the simulator's own rejects stay in stg_simulator__*_quarantine).
-{%- set staging_models = [
-    ref('stg_binance__klines'),
-    ref('stg_binance__forceorder_jsonl'),
-    ref('stg_binance__forceorder_csv'),
-    ref('stg_binance__funding_rates'),
-    ref('stg_bybit__all_liquidation'),
-    ref('stg_okx__liquidation_orders'),
-    ref('stg_hyperliquid__fills'),
-    ref('stg_hyperliquid__historical_liquidations'),
-    ref('stg_bybit__kline'),
-    ref('stg_okx__candles'),
-    ref('stg_hyperliquid__candles'),
-] %}
+-- one place (the simulator's own rejects stay in stg_simulator__*_quarantine), plus the lines of
+-- JSON-lines files that are not JSON at all (`malformed_json`, with their line number). The
+-- staging models are the registry's (venue_file_formats()), so a new format is included here
+-- without editing this model.
+{%- set staging_models = [] %}
+{%- for fmt, spec in venue_file_formats().items() %}{% do staging_models.append(ref(spec['model'])) %}{% endfor %}
 
 with
 
@@ -22,16 +14,30 @@ rejected as (
         venue,
         source_format,
         source_file,
+        cast(null as {{ dbt.type_bigint() }}) as source_line_number,
         raw_record,
         quarantine_reason
     from {{ model }}
     where quarantine_reason is not null
-    {% if not loop.last %}union all{% endif %}
+    union all
     {% endfor %}
+    select
+        venue,
+        source_format,
+        source_file,
+        source_line_number,
+        raw_record,
+        'malformed_json' as quarantine_reason
+    from (
+        {{ venue_raw_json_malformed() }}
+    ) as malformed
 ),
 
 final as (
-    select * from rejected
+    select
+        rejected.*,
+        {{ venue_quarantine_hint('source_format', 'quarantine_reason') }} as quarantine_hint
+    from rejected
 )
 
 select * from final
