@@ -31,13 +31,13 @@ from house_edge import serve
 # The headline and dashboard queries (README "Query it"; models/exposures.yml).
 QUERIES = {
     "venue totals (dim_exchanges)": "select * from marts.dim_exchanges order by exchange_id",
-    "relief / revenue (central)":
-        "select venue, relief_program_id, basis, scope, relief_to_revenue_ratio "
-        "from marts.fct_relief_to_revenue where scenario = 'central' "
-        "order by venue, relief_program_id, basis, scope",
-    "fee revenue by venue x scope":
-        "select venue, basis, scope, scenario, sum(revenue_usd) as revenue_usd "
-        "from marts.fct_exchange_fee_revenue group by 1, 2, 3, 4 order by 1, 2, 3, 4",
+    "relief / fee income (central)":
+        "select venue, program_name, basis, relief_to_fee_income_ratio "
+        "from marts.fct_relief_to_fee_income where scenario = 'central' "
+        "order by venue, program_name, basis",
+    "fee income by venue":
+        "select venue, basis, scenario, sum(fee_income_usd) as fee_income_usd "
+        "from marts.fct_exchange_fee_income group by 1, 2, 3 order by 1, 2, 3",
     "cascade waves": "select * from marts.fct_cascade_waves order by 1",
     "peak minute (public feed)":
         "select liquidated_minute_at, sum(notional_usd) as notional_usd "

@@ -44,33 +44,73 @@ select
 """
 
 
-# Relief over liquidation revenue for each venue that announced relief it funds itself
-# (marts.fct_relief_to_revenue; scenarios pair low relief cost with high revenue and back).
-RELIEF_SQL = """
-select
-    venue,
-    basis,
-    scope,
-    scenario,
-    -- no ratio over zero or negative revenue (a net insurance outflow), as in the mart
-    sum(economic_cost_usd) / case when max(revenue_usd) > 0 then max(revenue_usd) end as ratio,
-    max(revenue_usd) as revenue_usd,
-    sum(economic_cost_usd) as economic_cost_usd
-from marts.fct_relief_to_revenue
-where is_exchange_funded
-group by 1, 2, 3, 4
-order by 1, 2, case scope when 'narrow' then 1 when 'medium' then 2 else 3 end
+# The answer (issue 15): each exchange-funded relief program (relief_kind = 'relief') against the
+# venue's exchange fee income, published basis first (marts.fct_relief_to_fee_income; the ratio's
+# low pairs the lowest cost with the highest income and back).
+ANSWER_SQL = """
+select venue, program_name, basis, scenario, face_value_usd, economic_cost_usd, fee_income_usd,
+       relief_to_fee_income_ratio, liquidated_users_lost_margin_usd
+from marts.fct_relief_to_fee_income
+where relief_kind = 'relief' and is_exchange_funded and fee_income_usd is not null
+order by venue, program_name, basis desc, scenario
 """
 
-# The modelled narrow revenue (the fund's or vault's net flow) next to what was published.
-RECONCILIATION_SQL = """
-select venue, basis, modelled_narrow_low_usd, modelled_narrow_central_usd,
-       modelled_narrow_high_usd, published_metric, published_low_usd, published_high_usd,
-       modelled_minus_published_gap_usd
-from marts.fct_revenue_reconciliation
-where published_metric is not null
-order by venue, basis
+# The fee ledger's two parts, central, per venue and basis.
+FEE_SQL = """
+select venue, basis, scenario, component, fee_income_usd, undercount_ratio
+from marts.fct_exchange_fee_income
 """
+
+# Every program of a venue that has a relief answer, central: remediation and affiliates apart.
+PROGRAMS_SQL = """
+select venue, program_name, relief_kind, payer, sum(face_value_usd) as face_value_usd,
+       sum(economic_cost_usd) as economic_cost_usd, bool_or(is_liability_accepted) as liability
+from marts.fct_relief_programs
+where scenario = 'central'
+group by 1, 2, 3, 4
+order by 1, 3, 2
+"""
+
+# The modelled fund / vault result next to what was published.
+RECONCILIATION_SQL = """
+select venue, pool_id, pool_name, basis, modelled_low_usd, modelled_central_usd,
+       modelled_high_usd, published_metric, published_low_usd, published_high_usd,
+       reconciliation_status
+from marts.fct_fund_flow_reconciliation
+where published_metric is not null
+order by venue, basis desc
+"""
+
+# What moves the answer most (marts.fct_relief_ratio_sensitivity).
+SENSITIVITY_SQL = """
+select venue, program_name, factor, ratio_at_low, ratio_at_high, sensitivity_rank
+from marts.fct_relief_ratio_sensitivity
+order by venue, program_name, sensitivity_rank
+"""
+
+FACTOR_WORDS = {
+    "undercount": "Binance's true liquidations (CoinGlass's 30-40 $bn anchor)",
+    "volume_share": "its share of the day's volume",
+    "fee_tier_mix": "the fee-tier mix",
+    "taker_fee_rate": "the taker fee",
+    "voucher_redemption": "vouchers redeemed",
+    "loan_interest_subsidy": "the loans' interest subsidy",
+    "loan_default_rate": "loan defaults",
+}
+
+
+def _musd(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    if value >= 1e9:
+        return f"{sign}${value / 1e9:,.2f}bn"
+    return f"{sign}${value / 1e6:,.0f}M" if value >= 1e8 else f"{sign}${value / 1e6:,.1f}M"
+
+
+def _ratio(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}x"
 
 
 def _fmt(value: float | int | None, spec: str, scale: float = 1.0) -> str:
@@ -86,8 +126,11 @@ def _fmt(value: float | int | None, spec: str, scale: float = 1.0) -> str:
 class Headline:
     venues: list[dict]
     market: dict
-    relief: list[dict] | None = None
+    answer: list[dict] | None = None
+    fees: list[dict] | None = None
+    programs: list[dict] | None = None
     reconciliation: list[dict] | None = None
+    sensitivity: list[dict] | None = None
 
     def render(self) -> str:
         bn = 1e9
@@ -117,51 +160,126 @@ class Headline:
             "public feed = what the venues' public liquidation streams show (Binance: the latest "
             "fill per symbol per second); published = CoinGlass 24 h (reference.exchanges.source)",
         ]
-        lines += self._render_relief()
+        lines += self._render_answer()
         lines += self._render_reconciliation()
         return "\n".join(lines)
+
+    def _answers(self) -> dict[tuple, dict[str, dict[str, dict]]]:
+        """(venue, program) -> basis -> scenario -> row."""
+        out: dict[tuple, dict[str, dict[str, dict]]] = {}
+        for r in self.answer or []:
+            out.setdefault((r["venue"], r["program_name"]), {}).setdefault(
+                r["basis"], {})[r["scenario"]] = r
+        return out
+
+    def verdict(self) -> str | None:
+        """One quotable sentence: the first venue's relief against its fee income."""
+        for (venue, program), by_basis in self._answers().items():
+            by = by_basis.get("published_scaled") or next(iter(by_basis.values()))
+            central, low, high = by.get("central"), by.get("low"), by.get("high")
+            if not central or central["relief_to_fee_income_ratio"] is None:
+                continue
+            fund = next((r for r in self.reconciliation or []
+                         if r["venue"] == venue and r["basis"] == "published_scaled"), None)
+            text = (f"{venue.capitalize()}'s {_musd(central['face_value_usd'])} \"{program}\" "
+                    f"relief costs it about {_ratio(central['relief_to_fee_income_ratio'])} "
+                    f"({_ratio(low and low['relief_to_fee_income_ratio'])}-"
+                    f"{_ratio(high and high['relief_to_fee_income_ratio'])}) the fees it earned "
+                    f"from the 10 Oct cascade ({_musd(central['fee_income_usd'])})")
+            if fund is not None:
+                text += (f"; its {fund['pool_name']} meanwhile moved by "
+                         f"{_musd(fund['modelled_central_usd'])} (published "
+                         f"{_musd(fund['published_low_usd'])} to "
+                         f"{_musd(fund['published_high_usd'])}), users' money, not income")
+            return text + "."
+        return None
+
+    def _render_answer(self) -> list[str]:
+        answers = self._answers()
+        if not answers:
+            return []
+        out = []
+        for (venue, program), by_basis in answers.items():
+            basis = "published_scaled" if "published_scaled" in by_basis else next(iter(by_basis))
+            by = by_basis[basis]
+            central, low, high = by.get("central", {}), by.get("low", {}), by.get("high", {})
+            face = central.get("face_value_usd")
+            parts = {f["component"]: f["fee_income_usd"] for f in self.fees or []
+                     if f["venue"] == venue and f["basis"] == basis and f["scenario"] == "central"}
+            undercount = {f["scenario"]: f["undercount_ratio"] for f in self.fees or []
+                          if f["venue"] == venue and f["basis"] == basis
+                          and f["component"] == "liquidation_taker_fee"}
+            components = [p for p in self.programs or []
+                          if p["venue"] == venue and p["program_name"] == program]
+            out += [
+                "",
+                f"{venue.upper()}: {_musd(face)} \"{program}\" relief against what the exchange "
+                f"earned in fees from the cascade (marts.fct_relief_to_fee_income, {basis}; "
+                "low - central - high)",
+                f"  fee income from the event      {_musd(high.get('fee_income_usd'))} - "
+                f"{_musd(central.get('fee_income_usd'))} - {_musd(low.get('fee_income_usd'))}"
+                f"   (central: fees on forced fills {_musd(parts.get('liquidation_taker_fee'))}"
+                f" + on the day's excess volume {_musd(parts.get('excess_volume_fee'))})",
+                f"  relief's economic cost         {_musd(low.get('economic_cost_usd'))} - "
+                f"{_musd(central.get('economic_cost_usd'))} - "
+                f"{_musd(high.get('economic_cost_usd'))}   (of {_musd(face)} face value"
+                + ("; liability not accepted)" if components and not components[0]["liability"]
+                   else ")"),
+                f"  relief / fee income            {_ratio(low.get('relief_to_fee_income_ratio'))}"
+                f" - {_ratio(central.get('relief_to_fee_income_ratio'))} - "
+                f"{_ratio(high.get('relief_to_fee_income_ratio'))}",
+            ]
+            if undercount.get("central") not in (None, 1.0):
+                out.append(f"  (true liquidations = CoinGlass's counted figure x "
+                           f"{undercount.get('low', 0):.1f} - {undercount['central']:.1f} - "
+                           f"{undercount.get('high', 0):.1f}: its public feed shows one order "
+                           "per symbol per second; anchor: CoinGlass's 30-40 $bn true total)")
+            out.append("  beside it, never added to it:")
+            for fund in (r for r in self.reconciliation or []
+                         if r["venue"] == venue and r["basis"] == basis):
+                out.append(f"    {fund['pool_name']}: modelled "
+                           f"{_musd(fund['modelled_central_usd'])} "
+                           f"({_musd(fund['modelled_low_usd'])} to "
+                           f"{_musd(fund['modelled_high_usd'])}), published "
+                           f"{_musd(fund['published_low_usd'])} to "
+                           f"{_musd(fund['published_high_usd'])}: {fund['reconciliation_status']}"
+                           " (users' money held in reserve, not income)")
+            out.append(f"    liquidated {venue} users' lost margin: "
+                       f"{_musd(central.get('liquidated_users_lost_margin_usd'))}")
+            for other in (p for p in self.programs or []
+                          if p["venue"] == venue and p["relief_kind"] != "relief"):
+                kind = ("remediation of the venue's own failure, not relief"
+                        if other["relief_kind"] == "remediation" else
+                        f"paid by {other['payer']}, an affiliate")
+                out.append(f"    {other['program_name']}: {_musd(other['face_value_usd'])} "
+                           f"({kind})")
+            movers = [r for r in self.sensitivity or []
+                      if r["venue"] == venue and r["program_name"] == program][:3]
+            if movers:
+                out.append("  what moves the ratio most (marts.fct_relief_ratio_sensitivity): "
+                           + "; ".join(f"{FACTOR_WORDS.get(r['factor'], r['factor'])} "
+                                       f"{_ratio(r['ratio_at_low'])} to "
+                                       f"{_ratio(r['ratio_at_high'])}" for r in movers))
+        verdict = self.verdict()
+        if verdict:
+            out += ["", "Verdict: " + verdict]
+        return out
 
     def _render_reconciliation(self) -> list[str]:
         if not self.reconciliation:
             return []
-        out = ["", "check against published figures (marts.fct_revenue_reconciliation; "
-                   "narrow = the fund's / vault's net flow, $M, low - central - high):"]
+        out = ["", "the model against what was published (marts.fct_fund_flow_reconciliation; "
+                   "net flow of the fund / vault, low - central - high):"]
         for r in self.reconciliation:
             out.append(
-                f"  {r['venue']:<11} {r['basis']:<28} modelled "
-                f"{r['modelled_narrow_low_usd'] / 1e6:>7.1f}"
-                f" - {r['modelled_narrow_central_usd'] / 1e6:>7.1f} - "
-                f"{r['modelled_narrow_high_usd'] / 1e6:>7.1f}   published {r['published_metric']}"
-                f" {r['published_low_usd'] / 1e6:.1f} - {r['published_high_usd'] / 1e6:.1f}"
-                + ("" if not r["modelled_minus_published_gap_usd"] else "   DISAGREE"))
-        if any(r["modelled_minus_published_gap_usd"] for r in self.reconciliation):
-            out.append("  DISAGREE: the modelled range misses the published one; the ratios above "
-                       "rest on the model (see fct_revenue_reconciliation's description)")
-        return out
-
-    def _render_relief(self) -> list[str]:
-        if not self.relief:
-            return []
-        table: dict[tuple, dict[str, dict]] = {}
-        for r in self.relief:
-            table.setdefault((r["venue"], r["basis"], r["scope"]), {})[r["scenario"]] = r
-        out = ["", "relief / liquidation revenue (economic cost of exchange-funded relief; "
-                   "low - central - high; marts.fct_relief_to_revenue; venues without "
-                   "modelled revenue omitted):"]
-        for (venue, basis, scope), by in table.items():
-            if all(r.get("revenue_usd") is None for r in by.values()):
-                continue  # no revenue of that venue in the warehouse (e.g. dYdX, Lighter)
-            def fmt(key: str, by=by) -> str:
-                ratio = by.get(key, {}).get("ratio")
-                return "n/a" if ratio is None else f"{ratio:.1f}x"
-            revenue = by.get("central", {}).get("revenue_usd")
-            revenue_text = "n/a" if revenue is None else (
-                f"{'-' if revenue < 0 else ''}${abs(revenue) / 1e6:,.1f} M")
-            if revenue is not None and revenue <= 0:
-                revenue_text += ": a net loss, so no ratio"
-            out.append(f"  {venue:<11} {basis:<28} {scope:<7} {fmt('low'):>7} - "
-                       f"{fmt('central'):>7} - {fmt('high'):>7}   (central revenue "
-                       f"{revenue_text})")
+                f"  {r['venue']:<11} {r['basis']:<22} modelled "
+                f"{_musd(r['modelled_low_usd'])} - {_musd(r['modelled_central_usd'])} - "
+                f"{_musd(r['modelled_high_usd'])}; published {r['published_metric']} "
+                f"{_musd(r['published_low_usd'])} to {_musd(r['published_high_usd'])}: "
+                f"{r['reconciliation_status']}")
+        if any(r["reconciliation_status"] == "misses" for r in self.reconciliation):
+            out.append("  a modelled range that misses the published one means the mechanisms "
+                       "behind it are incomplete (see fct_fund_flow_reconciliation's description)")
         return out
 
 
@@ -199,9 +317,12 @@ def read_headline(path: Path) -> Headline:
             raise HeadlineError(f"{path} holds no liquidations (marts.fct_liquidations or "
                                 "marts.dim_exchanges is empty): nothing to headline; rebuild "
                                 "from non-empty raw files with `house-edge build`")
-        optional = [None if missing_relations(con, [relation]) else _rows(con, sql)
-                    for relation, sql in (("marts.fct_relief_to_revenue", RELIEF_SQL),
-                                          ("marts.fct_revenue_reconciliation",
-                                           RECONCILIATION_SQL))]
-    return Headline(venues=venues, market=market, relief=optional[0],
-                    reconciliation=optional[1])
+        optional = {
+            name: None if missing_relations(con, [relation]) else _rows(con, sql)
+            for name, relation, sql in (
+                ("answer", "marts.fct_relief_to_fee_income", ANSWER_SQL),
+                ("fees", "marts.fct_exchange_fee_income", FEE_SQL),
+                ("programs", "marts.fct_relief_programs", PROGRAMS_SQL),
+                ("reconciliation", "marts.fct_fund_flow_reconciliation", RECONCILIATION_SQL),
+                ("sensitivity", "marts.fct_relief_ratio_sensitivity", SENSITIVITY_SQL))}
+    return Headline(venues=venues, market=market, **optional)

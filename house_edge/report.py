@@ -10,9 +10,13 @@ Charts:
    (marts.fct_market_minutes, marts.fct_cascade_waves);
 2. liquidations by venue: all fills, what the public feed shows, the published figure
    (marts.dim_exchanges);
-3. revenue components per venue and relief against revenue with low-central-high ranges
-   (marts.fct_exchange_fee_revenue, marts.fct_relief_to_revenue);
-4. the liquidation map of positions open at the shock (marts.fct_liquidation_map).
+3. the three ledgers per venue, kept apart: exchange fee income and insurance fund / vault net
+   flow (marts.fct_exchange_fee_income, marts.fct_insurance_fund_flows);
+4. a venue's relief programs against its fee income, low-central-high
+   (marts.fct_relief_to_fee_income);
+5. what moves that ratio (marts.fct_relief_ratio_sensitivity);
+6. the liquidation map of positions open at the shock (marts.fct_liquidation_map).
+The first screen carries the answer: the headline's verdict and Binance's $400M against its fees.
 """
 
 from __future__ import annotations
@@ -27,22 +31,17 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from house_edge.access import connect_published, missing_relations
-from house_edge.headline import RELIEF_SQL as HEADLINE_RELIEF_SQL
-from house_edge.headline import read_headline
+from house_edge.headline import FACTOR_WORDS, read_headline
 
 REFERENCE_VENUE = "binance"  # whose close is the price line
-SCOPES = ("narrow", "medium", "broad")
 SCENARIOS = ("low", "central", "high")
-COMPONENT_ORDER = (
-    "clearance_fee",
-    "insurance_surplus",
-    "liquidation_taker_fee",
-    "excess_volume_fee",
-    "insurance_payout",
-)
-BASES = ("simulated_full_record", "published_scaled", "published_fund_flow")
-BASIS_LABELS = {"simulated_full_record": "full record", "published_scaled": "published",
-                "published_fund_flow": "published fund flow"}
+BASES = ("published_scaled", "simulated_full_record")
+BASIS_LABELS = {"simulated_full_record": "simulated full record",
+                "published_scaled": "published totals x undercount"}
+FEE_COMPONENT_LABELS = {"liquidation_taker_fee": "fees on forced fills",
+                        "excess_volume_fee": "fees on the day's excess volume"}
+KIND_LABELS = {"relief": "relief for users", "remediation": "remediation of the venue's failure",
+               "affiliate_airdrop": "an affiliate's airdrop"}
 VENUE_COLORS = {
     "hyperliquid": "#2ca58d",
     "bybit": "#f2a900",
@@ -83,16 +82,27 @@ from marts.dim_exchanges
 order by public_feed_notional_usd desc
 """
 
-REVENUE_SQL = """
-select venue, basis, scope, scenario, component, revenue_usd
-from marts.fct_exchange_fee_revenue
+FEE_INCOME_SQL = """
+select venue, basis, scenario, component, fee_income_usd
+from marts.fct_exchange_fee_income
+"""
+
+FUND_FLOWS_SQL = """
+select venue, pool_id, pool_name, basis, scenario, sum(flow_usd) as net_flow_usd
+from marts.fct_insurance_fund_flows
+group by all
 """
 
 RELIEF_SQL = """
-select venue, relief_program_id, program_name, component, is_exchange_funded, basis, scope,
-       scenario, face_value_usd, economic_cost_usd, revenue_usd
-from marts.fct_relief_to_revenue
-where revenue_usd is not null
+select venue, program_name, relief_kind, payer, basis, scenario, face_value_usd,
+       economic_cost_usd, fee_income_usd, relief_to_fee_income_ratio
+from marts.fct_relief_to_fee_income
+"""
+
+SENSITIVITY_SQL = """
+select venue, program_name, factor, ratio_at_low, ratio_at_central, ratio_at_high,
+       sensitivity_rank
+from marts.fct_relief_ratio_sensitivity
 """
 
 MAP_SQL = """
@@ -119,6 +129,13 @@ from reference.relief_cost_assumptions
 union all
 select 'insurance_fund_movements', venue || ' ' || fund, source
 from reference.insurance_fund_movements
+union all
+select 'insurance_fund_pools', venue || ' ' || symbol || ' ' || pool_id, source
+from reference.insurance_fund_pools
+union all
+select 'venue_volume_shares', venue, source from reference.venue_volume_shares
+union all
+select 'published_aggregates', aggregate_id, source from reference.published_aggregates
 """
 
 
@@ -128,10 +145,13 @@ class ReportError(ValueError):
 
 # Every relation the report reads (MINUTES_SQL ... SOURCES_SQL).
 REQUIRED = ["marts.fct_market_minutes", "marts.fct_cascade_waves", "marts.dim_exchanges",
-            "marts.fct_exchange_fee_revenue", "marts.fct_relief_to_revenue",
+            "marts.fct_exchange_fee_income", "marts.fct_insurance_fund_flows",
+            "marts.fct_relief_to_fee_income", "marts.fct_relief_ratio_sensitivity",
             "marts.fct_liquidation_map", "reference.exchanges", "reference.fee_schedules",
             "reference.venue_liquidation_mechanisms", "reference.relief_programs",
-            "reference.relief_cost_assumptions", "reference.insurance_fund_movements"]
+            "reference.relief_cost_assumptions", "reference.insurance_fund_movements",
+            "reference.insurance_fund_pools", "reference.venue_volume_shares",
+            "reference.published_aggregates"]
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
@@ -167,9 +187,10 @@ def _read_frames(con: duckdb.DuckDBPyConnection, reference_venue: str, reference
         "minutes_by_venue": _frame(con, MINUTES_BY_VENUE_SQL),
         "waves": _frame(con, WAVES_SQL),
         "venues": _frame(con, VENUES_SQL),
-        "revenue": _frame(con, REVENUE_SQL),
+        "fee_income": _frame(con, FEE_INCOME_SQL),
+        "fund_flows": _frame(con, FUND_FLOWS_SQL),
         "relief": _frame(con, RELIEF_SQL),
-        "relief_totals": _frame(con, HEADLINE_RELIEF_SQL),
+        "sensitivity": _frame(con, SENSITIVITY_SQL),
         "map": _frame(con, MAP_SQL, [map_symbol, map_max_distance]),
         "sources": _frame(con, SOURCES_SQL),
     }
@@ -235,139 +256,176 @@ def venues_figure(data: dict[str, pd.DataFrame]) -> go.Figure:
     return fig
 
 
-def revenue_components_figure(data: dict[str, pd.DataFrame], basis: str) -> go.Figure:
-    """Central-scenario components per venue (broad scope, so every component shows), stacked;
-    the whiskers mark each venue's broad total from the low to the high scenario."""
-    revenue = data["revenue"]
-    broad = revenue[(revenue["basis"] == basis) & (revenue["scope"] == "broad")]
-    central = broad[broad["scenario"] == "central"]
-    totals = broad.groupby(["venue", "scenario"])["revenue_usd"].sum().unstack("scenario")
-    venues = list(totals.sort_values("central", ascending=False).index)
-    fig = go.Figure()
-    for component in COMPONENT_ORDER:
+def _ranges(frame: pd.DataFrame, index: str, value: str) -> pd.DataFrame:
+    """low / central / high columns of ``value`` summed per ``index``."""
+    return frame.groupby([index, "scenario"])[value].sum().unstack("scenario") \
+        .reindex(columns=list(SCENARIOS))
+
+
+def ledgers_figure(data: dict[str, pd.DataFrame], basis: str = "published_scaled") -> go.Figure:
+    """Two of the three ledgers side by side, never stacked together: the exchange's fee income
+    (its two parts, central, whiskers low-high) and the net flow of each insurance fund or
+    backstop vault (users' or depositors' money, whiskers over the scenarios)."""
+    fees = data["fee_income"][data["fee_income"]["basis"] == basis]
+    flows = data["fund_flows"][data["fund_flows"]["basis"] == basis]
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.3, subplot_titles=(
+        "Exchange fee income from the event, $M",
+        "Insurance fund / vault net flow, $M (users' money, not income)"))
+    totals = _ranges(fees, "venue", "fee_income_usd").sort_values("central", ascending=False)
+    venues = list(totals.index)
+    central = fees[fees["scenario"] == "central"]
+    for component, label in FEE_COMPONENT_LABELS.items():
         rows = central[central["component"] == component].set_index("venue").reindex(venues)
         fig.add_trace(go.Bar(
-            x=venues, y=rows["revenue_usd"].fillna(0) / 1e6, name=component,
-            hovertemplate="%{x}<br>%{y:,.1f} $M<extra>" + component + "</extra>",
-        ))
-    t = totals.reindex(venues)
+            x=venues, y=rows["fee_income_usd"].fillna(0) / 1e6, name=label,
+            hovertemplate="%{x}<br>%{y:,.1f} $M<extra>" + label + "</extra>"), row=1, col=1)
     fig.add_trace(go.Scatter(
-        x=venues, y=t["central"] / 1e6, mode="markers", name="broad total (low-high range)",
+        x=venues, y=totals["central"] / 1e6, mode="markers", name="fee income, low to high",
         marker={"color": "#111111", "symbol": "diamond", "size": 9},
         error_y={"type": "data", "symmetric": False,
-                 "array": (t["high"] - t["central"]) / 1e6,
-                 "arrayminus": (t["central"] - t["low"]) / 1e6},
-        hovertemplate="%{x}<br>central %{y:,.1f} $M<extra>broad total</extra>",
-    ))
-    fig.update_layout(
-        title=f"Cascade revenue by component, $M (central scenario, basis {basis})",
-        barmode="relative", height=460, yaxis_title="USD millions",
-        legend={"orientation": "h", "y": -0.15},
-    )
+                 "array": (totals["high"] - totals["central"]) / 1e6,
+                 "arrayminus": (totals["central"] - totals["low"]) / 1e6},
+        hovertemplate="%{x}<br>central %{y:,.1f} $M<extra>fee income</extra>"), row=1, col=1)
+    pools = flows.groupby(["pool_name", "scenario"])["net_flow_usd"].sum().unstack("scenario")
+    pools = pools.reindex(columns=list(SCENARIOS))
+    low = pools.min(axis=1)
+    high = pools.max(axis=1)
+    fig.add_trace(go.Bar(
+        y=list(pools.index), x=pools["central"] / 1e6, orientation="h",
+        name="fund / vault net flow (central)",
+        marker_color=["#27ae60" if v >= 0 else "#c0392b" for v in pools["central"]],
+        error_x={"type": "data", "symmetric": False, "array": (high - pools["central"]) / 1e6,
+                 "arrayminus": (pools["central"] - low) / 1e6},
+        hovertemplate="%{y}<br>%{x:,.1f} $M<extra>net flow</extra>"), row=1, col=2)
+    fig.update_layout(barmode="stack", height=520, legend={"orientation": "h", "y": -0.35},
+                      title=f"The ledgers, kept apart ({BASIS_LABELS[basis]}; central, "
+                            "whiskers low to high)")
+    fig.update_yaxes(title_text="USD millions", row=1, col=1)
+    fig.update_xaxes(title_text="USD millions", row=1, col=2)
+    fig.update_yaxes(automargin=True, row=1, col=2)
     return fig
 
 
-def relief_ratio_table(data: dict[str, pd.DataFrame], venue: str) -> pd.DataFrame:
-    """Relief economic cost (exchange-funded programs) / revenue, per basis x scope x scenario:
-    the headline's own query (house_edge.headline.RELIEF_SQL), so report and headline agree."""
-    totals = data["relief_totals"]
-    rows = totals[totals["venue"] == venue].reset_index(drop=True)
-    rows["ratio"] = rows["ratio"].astype("float64")  # no ratio (None) -> NaN
+def venue_fee_income(data: dict[str, pd.DataFrame], venue: str,
+                     basis: str = "published_scaled") -> pd.Series:
+    """The venue's fee income per scenario (empty when the warehouse has none for it, e.g. dYdX,
+    Lighter: relief announced, no fills)."""
+    fees = data["fee_income"]
+    rows = fees[(fees["venue"] == venue) & (fees["basis"] == basis)]
+    return rows.groupby("scenario")["fee_income_usd"].sum().reindex(
+        [s for s in SCENARIOS if s in set(rows["scenario"])])
+
+
+def relief_answer_table(data: dict[str, pd.DataFrame], venue: str) -> pd.DataFrame:
+    """The venue's programs against its fee income: one row per program x basis x scenario
+    (marts.fct_relief_to_fee_income as is: the report computes nothing a mart does not hold)."""
+    relief = data["relief"]
+    rows = relief[relief["venue"] == venue].reset_index(drop=True)
+    rows["relief_to_fee_income_ratio"] = rows["relief_to_fee_income_ratio"].astype("float64")
     return rows
 
 
-def venue_revenue(data: dict[str, pd.DataFrame], venue: str,
-                  basis: str = "simulated_full_record") -> pd.DataFrame:
-    """The venue's modelled revenue per scope x scenario (sum of its components), empty when the
-    warehouse models no revenue for it (e.g. dYdX, Lighter: relief announced, no fills)."""
-    revenue = data["revenue"]
-    rows = revenue[(revenue["venue"] == venue) & (revenue["basis"] == basis)]
-    return rows.groupby(["scope", "scenario"], as_index=False)["revenue_usd"].sum()
-
-
 def relief_status(data: dict[str, pd.DataFrame], venue: str) -> str | None:
-    """Why the venue has no relief / revenue ratio, in words (None when it has one)."""
-    has_relief = not relief_ratio_table(data, venue).empty
-    has_revenue = not venue_revenue(data, venue).empty
-    if not has_relief and not has_revenue:
-        return f"{venue}: no relief programme and no modelled revenue in the warehouse"
-    if not has_relief:
-        return (f"{venue}: no relief programme (no exchange-funded relief in "
-                "reference.relief_programs), so no relief / revenue ratio; revenue shown")
-    if not has_revenue:
-        return (f"{venue}: no modelled revenue (no liquidation fills of this venue in the "
-                "warehouse), so no relief / revenue ratio; relief cost shown")
+    """Why the venue has no relief / fee income ratio, in words (None when it has one)."""
+    table = relief_answer_table(data, venue)
+    has_relief = not table[table["relief_kind"] == "relief"].empty
+    has_income = not venue_fee_income(data, venue).empty
+    if table.empty and not has_income:
+        return f"{venue}: no relief programme and no modelled fee income in the warehouse"
+    if not has_relief and has_income:
+        return (f"{venue}: no relief programme for its users (reference.relief_programs), so no "
+                "relief / fee income ratio; fee income shown")
+    if not has_income:
+        return (f"{venue}: no modelled fee income (no liquidation fills of this venue in the "
+                "warehouse), so no relief / fee income ratio; relief cost shown")
     return None
 
 
-def relief_against_revenue_figure(data: dict[str, pd.DataFrame], venue: str) -> go.Figure:
-    """Relief (economic cost) and revenue in $M on the left, their ratio on the right; a venue
-    without relief programmes or without modelled revenue gets the half it has and says why."""
-    table = relief_ratio_table(data, venue)
-    revenue = venue_revenue(data, venue)
+def relief_against_fee_income_figure(data: dict[str, pd.DataFrame], venue: str) -> go.Figure:
+    """Each program's economic cost (by kind) and the venue's fee income in $M on the left, the
+    relief / fee income ratio per basis on the right; what a venue lacks is said, not drawn."""
+    table = relief_answer_table(data, venue)
+    income = venue_fee_income(data, venue)
     status = relief_status(data, venue)
     fig = make_subplots(
-        rows=1, cols=2, column_widths=[0.45, 0.55], horizontal_spacing=0.2,
-        subplot_titles=(f"{venue}: relief and revenue, $M (central; bars low-high)",
-                        f"{venue}: relief / revenue, x (low-central-high)"),
-    )
-    relief = data["relief"]
-    programs = relief[(relief["venue"] == venue) & relief["is_exchange_funded"]
-                      & (relief["basis"] == "simulated_full_record")
-                      & (relief["scope"] == "narrow")]
-    for program, rows in programs.groupby("relief_program_id", sort=True):
+        rows=1, cols=2, column_widths=[0.5, 0.5], horizontal_spacing=0.18,
+        subplot_titles=(f"{venue}: programs and fee income, $M (central; whiskers low-high)",
+                        f"{venue}: relief / fee income, times (low-central-high)"))
+    one_basis = table[table["basis"] == BASES[0]] if not table.empty else table
+    for (program, kind), rows in one_basis.groupby(["program_name", "relief_kind"], sort=True):
         by = rows.set_index("scenario")["economic_cost_usd"]
+        if by.isna().all():
+            continue  # no face value published (e.g. Lighter's points)
         fig.add_trace(go.Bar(
-            x=["relief (economic cost)"], y=[by.get("central", 0) / 1e6], name=program,
-            hovertemplate="%{y:,.1f} $M<extra>" + program + "</extra>",
-        ), row=1, col=1)
-    cost = table[(table["basis"] == "simulated_full_record") & (table["scope"] == "narrow")]
-    cost = cost.set_index("scenario")["economic_cost_usd"]
-    if set(SCENARIOS) <= set(cost.index):
-        fig.add_trace(go.Scatter(
-            x=["relief (economic cost)"], y=[cost["central"] / 1e6], mode="markers",
-            marker={"color": "#111111", "symbol": "diamond"}, name="relief total (low-high)",
+            x=[program], y=[by.get("central", 0) / 1e6], name=f"{program} ({KIND_LABELS[kind]})",
             error_y={"type": "data", "symmetric": False,
-                     "array": [(cost["high"] - cost["central"]) / 1e6],
-                     "arrayminus": [(cost["central"] - cost["low"]) / 1e6]},
-        ), row=1, col=1)
-    by_scope = revenue.pivot(index="scope", columns="scenario", values="revenue_usd") \
-        .reindex(index=SCOPES, columns=SCENARIOS).dropna(how="all")
-    if not by_scope.empty:
+                     "array": [(by.get("high", 0) - by.get("central", 0)) / 1e6],
+                     "arrayminus": [(by.get("central", 0) - by.get("low", 0)) / 1e6]},
+            hovertemplate="%{y:,.1f} $M<extra>" + KIND_LABELS[kind] + "</extra>"), row=1, col=1)
+    if not income.empty:
         fig.add_trace(go.Bar(
-            x=[f"revenue {scope}" for scope in by_scope.index], y=by_scope["central"] / 1e6,
-            name="revenue (simulated full record)", marker_color="#27ae60",
+            x=["fee income from the event"], y=[income.get("central", 0) / 1e6],
+            name=f"fee income ({BASIS_LABELS[BASES[0]]})", marker_color="#27ae60",
             error_y={"type": "data", "symmetric": False,
-                     "array": (by_scope["high"] - by_scope["central"]) / 1e6,
-                     "arrayminus": (by_scope["central"] - by_scope["low"]) / 1e6},
-            hovertemplate="%{x}<br>%{y:,.1f} $M<extra>simulated full record</extra>",
-        ), row=1, col=1)
+                     "array": [(income.get("high", 0) - income.get("central", 0)) / 1e6],
+                     "arrayminus": [(income.get("central", 0) - income.get("low", 0)) / 1e6]},
+            hovertemplate="%{y:,.1f} $M<extra>fee income</extra>"), row=1, col=1)
     ratios_drawn = 0
+    relief_rows = table[table["relief_kind"] == "relief"]
     for basis in BASES:
-        sub = table[table["basis"] == basis]
-        if sub.empty or sub["ratio"].isna().all():
-            continue  # no relief, or no positive revenue on this basis (a net fund outflow)
-        ratios = sub.pivot(index="scope", columns="scenario", values="ratio") \
-            .reindex(index=SCOPES, columns=SCENARIOS)
+        sub = relief_rows[relief_rows["basis"] == basis]
+        if sub.empty or sub["relief_to_fee_income_ratio"].isna().all():
+            continue
+        ratios = sub.pivot(index="program_name", columns="scenario",
+                           values="relief_to_fee_income_ratio").reindex(columns=list(SCENARIOS))
         fig.add_trace(go.Scatter(
-            y=[f"{scope}, {BASIS_LABELS[basis]}" for scope in ratios.index],
-            x=ratios["central"], mode="markers", name=f"ratio, {basis}",
-            marker={"size": 10},
+            y=[f"{program}, {BASIS_LABELS[basis]}" for program in ratios.index],
+            x=ratios["central"], mode="markers", name=f"ratio, {BASIS_LABELS[basis]}",
+            marker={"size": 11},
             error_x={"type": "data", "symmetric": False,
                      "array": ratios["high"] - ratios["central"],
                      "arrayminus": ratios["central"] - ratios["low"]},
-            hovertemplate="%{y}<br>central %{x:.1f}x<extra></extra>",
-        ), row=1, col=2)
+            hovertemplate="%{y}<br>central %{x:.1f}x<extra></extra>"), row=1, col=2)
         ratios_drawn += 1
     if not ratios_drawn:
-        fig.add_annotation(text=status or f"{venue}: revenue is not positive on any basis",
+        fig.add_annotation(text=status or f"{venue}: no positive fee income",
                            xref="x2 domain", yref="y2 domain", x=0.5, y=0.5,
                            showarrow=False, font={"size": 13})
-    fig.update_layout(barmode="stack", height=520, legend={"orientation": "h", "y": -0.3},
-                      title=f"{venue}: exchange-funded relief against cascade revenue"
+    fig.update_layout(height=520, legend={"orientation": "h", "y": -0.3},
+                      title=f"{venue}: relief set against what the exchange earned in fees"
                       + (f" ({status})" if status else ""))
     fig.update_yaxes(title_text="USD millions", row=1, col=1)
-    fig.update_xaxes(title_text="relief economic cost / revenue (x)", type="log", row=1, col=2)
+    fig.update_xaxes(title_text="relief economic cost / fee income (times)", row=1, col=2)
+    fig.update_yaxes(automargin=True, row=1, col=2)
+    return fig
+
+
+def sensitivity_figure(data: dict[str, pd.DataFrame], venue: str) -> go.Figure:
+    """A tornado: how far each unknown alone moves the venue's relief / fee income ratio."""
+    rows = data["sensitivity"][data["sensitivity"]["venue"] == venue]
+    fig = go.Figure()
+    if rows.empty:
+        fig.update_layout(title=f"{venue}: no exchange-funded relief programme, so no ratio to "
+                                "take apart", height=300)
+        fig.add_annotation(text=f"{venue} has no relief / fee income ratio", x=0.5, y=0.5,
+                           xref="paper", yref="paper", showarrow=False)
+        return fig
+    program = rows.sort_values("sensitivity_rank")["program_name"].iloc[0]
+    rows = rows[rows["program_name"] == program].sort_values("sensitivity_rank", ascending=False)
+    labels = [FACTOR_WORDS.get(f, f) for f in rows["factor"]]
+    central = float(rows["ratio_at_central"].iloc[0])
+    for column, name, color in (("ratio_at_low", "factor at its low value", "#2980b9"),
+                                ("ratio_at_high", "factor at its high value", "#e67e22")):
+        fig.add_trace(go.Bar(
+            y=labels, x=rows[column] - central, base=central, orientation="h", name=name,
+            marker_color=color,
+            hovertemplate="%{y}<br>ratio %{x:.1f}x<extra>" + name + "</extra>"))
+    fig.add_vline(x=central, line_dash="dash", annotation_text=f"central {central:.1f}x")
+    fig.update_layout(
+        title=f"{venue}: what moves relief / fee income most ({program}; one unknown at a time, "
+              "the rest central)", barmode="overlay", height=420,
+        xaxis_title="relief economic cost / fee income (times)",
+        legend={"orientation": "h", "y": -0.25})
     return fig
 
 
@@ -401,27 +459,23 @@ def liquidation_map_figure(data: dict[str, pd.DataFrame], symbol: str) -> go.Fig
     return fig
 
 
-def _millions(by_scenario: pd.DataFrame, column: str) -> str:
-    """The central value in $M, or 'n/a' (no scenario row, or no value: e.g. no revenue)."""
-    value = by_scenario[column].get("central") if column in by_scenario else None
-    return "n/a" if value is None or pd.isna(value) else f"{value / 1e6:,.1f}"
-
-
-def _ratio_rows_html(table: pd.DataFrame) -> str:
+def _answer_rows_html(table: pd.DataFrame) -> str:
     rows = []
-    for basis in BASES:
-        for scope in SCOPES:
-            by = table[(table["basis"] == basis) & (table["scope"] == scope)].set_index("scenario")
-            if by.empty:
-                continue
-            def ratio(s: str, by=by) -> str:
-                value = by.loc[s, "ratio"] if s in by.index else None
-                return "n/a" if value is None or pd.isna(value) else f"{value:.1f}x"
-            rows.append(
-                f"<tr><td>{basis}</td><td>{scope}</td><td>{ratio('low')}</td>"
-                f"<td>{ratio('central')}</td><td>{ratio('high')}</td>"
-                f"<td>{_millions(by, 'revenue_usd')}</td>"
-                f"<td>{_millions(by, 'economic_cost_usd')}</td></tr>")
+    for (program, kind, basis), by in table.groupby(["program_name", "relief_kind", "basis"],
+                                                   sort=True):
+        by = by.set_index("scenario")
+
+        def value(s: str, column: str, scale: float = 1.0, fmt: str = "{:,.1f}", by=by) -> str:
+            v = by[column].get(s) if column in by else None
+            return "n/a" if v is None or pd.isna(v) else fmt.format(v / scale)
+        rows.append(
+            f"<tr><td>{html.escape(program)}</td><td>{KIND_LABELS[kind]}</td>"
+            f"<td>{BASIS_LABELS.get(basis, basis)}</td>"
+            f"<td>{value('central', 'economic_cost_usd', 1e6)}</td>"
+            f"<td>{value('central', 'fee_income_usd', 1e6)}</td>"
+            f"<td>{value('low', 'relief_to_fee_income_ratio', fmt='{:.1f}x')}</td>"
+            f"<td>{value('central', 'relief_to_fee_income_ratio', fmt='{:.1f}x')}</td>"
+            f"<td>{value('high', 'relief_to_fee_income_ratio', fmt='{:.1f}x')}</td></tr>")
     return "\n".join(rows)
 
 
@@ -429,12 +483,12 @@ def report_venues(data: dict[str, pd.DataFrame]) -> list[str]:
     """Venues a report can be drawn for: those with fills (marts.dim_exchanges) and those with
     announced relief but no fills (e.g. dYdX, Lighter)."""
     venues = list(data["venues"]["venue"])
-    return venues + sorted(set(data["relief_totals"]["venue"]) - set(venues))
+    return venues + sorted(set(data["relief"]["venue"]) - set(venues))
 
 
 def render_report(path: Path, venue: str = "binance", reference_symbol: str = "BTC") -> str:
     """The report's HTML. The price line is always Binance's (the deepest book); ``venue`` picks
-    whose relief is set against whose revenue. Raises ReportError for an unknown venue."""
+    whose relief is set against its fee income. Raises ReportError for an unknown venue."""
     data = read_report_data(path, reference_symbol=reference_symbol, map_symbol=reference_symbol)
     headline = read_headline(path)  # first: an empty warehouse says so (HeadlineError)
     known = report_venues(data)
@@ -445,8 +499,9 @@ def render_report(path: Path, venue: str = "binance", reference_symbol: str = "B
     figures = [
         price_and_liquidations_figure(data, reference),
         venues_figure(data),
-        revenue_components_figure(data, "simulated_full_record"),
-        relief_against_revenue_figure(data, venue),
+        ledgers_figure(data),
+        relief_against_fee_income_figure(data, venue),
+        sensitivity_figure(data, venue),
         liquidation_map_figure(data, reference_symbol),
     ]
     # plotly.js inlined once (first figure), so the file works offline and stays one file.
@@ -455,7 +510,8 @@ def render_report(path: Path, venue: str = "binance", reference_symbol: str = "B
                     div_id=f"chart-{i + 1}")
         for i, fig in enumerate(figures)
     ]
-    ratios = relief_ratio_table(data, venue)
+    answer = relief_answer_table(data, venue)
+    verdict = headline.verdict() or "no venue in this warehouse has relief set against fee income"
     sources = "\n".join(
         f"<tr><td>{html.escape(str(r.seed))}</td><td>{html.escape(str(r.item))}</td>"
         f"<td>{html.escape(str(r.source))}</td></tr>"
@@ -470,23 +526,28 @@ def render_report(path: Path, venue: str = "binance", reference_symbol: str = "B
  table {{ border-collapse: collapse; font-size: 13px; }}
  td, th {{ border: 1px solid #ccc; padding: 3px 8px; text-align: left; }}
  .chart {{ margin: 2em 0; }}
+ .verdict {{ font-size: 1.35em; font-weight: 600; }}
 </style></head><body>
 <h1>House Edge: what the house earned from the 10 Oct 2025 cascade</h1>
-<p>Built from <code>{html.escape(str(path))}</code> on {generated}. Every figure below is read
-from the warehouse's marts; assumptions are dbt vars and reference seeds with a source column
-(listed at the end). Ranges are low - central - high scenarios.</p>
+<p class="verdict">{html.escape(verdict)}</p>
+<p>Three ledgers, never added together: the exchange's <strong>fee income</strong> (fees on the
+forced fills and on the day's excess trading), its <strong>insurance fund</strong> (a reserve of
+liquidated users' margin, or HLP depositors' money: not income) and its <strong>relief and
+compensation</strong> programs (Binance's $400M "Together" = $300M vouchers + $100M loans, set
+against fee income; its ~$283M depeg compensation remediates its own collateral pricing and is
+shown apart). Built from <code>{html.escape(str(path))}</code> on {generated}; every figure is
+read from the warehouse's marts, every assumption is a dbt var or a reference seed with a source
+(listed at the end). Ranges are low - central - high.</p>
 <h2>Headline</h2>
 <pre>{html.escape(headline.render())}</pre>
-<h2>{html.escape(venue)}: relief / revenue</h2>
+<h2>{html.escape(venue)}: relief against fee income</h2>
 {f'<p class="status"><strong>{html.escape(status)}.</strong></p>' if status else ""}
-<p>Exchange-funded relief at economic cost (vouchers x redemption, loans x subsidy and defaults,
-cash at face) over the venue's cascade revenue. <code>narrow</code> = clearance fees + insurance
-surplus - insurance payouts; <code>medium</code> adds taker fees on liquidation fills;
-<code>broad</code> adds fees on the day's excess trading volume. <code>low</code> pairs the
-lowest relief cost with the highest revenue.</p>
-<table><tr><th>basis</th><th>scope</th><th>low</th><th>central</th><th>high</th>
-<th>central revenue, $M</th><th>central relief cost, $M</th></tr>
-{_ratio_rows_html(ratios)}
+<p>Each program's economic cost (vouchers x share redeemed, loans x interest subsidy and defaults,
+cash at face) over the venue's fee income from the event. <code>low</code> pairs the lowest cost
+with the highest income.</p>
+<table><tr><th>program</th><th>kind</th><th>basis</th><th>central cost, $M</th>
+<th>central fee income, $M</th><th>low</th><th>central</th><th>high</th></tr>
+{_answer_rows_html(answer)}
 </table>
 {"".join(f'<div class="chart">{part}</div>' for part in parts)}
 <h2>Sources of the reference figures</h2>

@@ -168,7 +168,7 @@ GATE_SUITE_MODELS = {
     "liquidations": "fct_liquidations",
     "marts": "dim_exchanges",
     "waves": "fct_cascade_waves",
-    "revenue": "fct_relief_to_revenue",
+    "revenue": "fct_relief_to_fee_income",
     "positions_marts": "fct_liquidation_prediction_scores",
 }
 GATE_KEYS = {suite: get_asset_key_for_model([house_edge_dbt_assets], model)

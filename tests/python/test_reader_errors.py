@@ -76,7 +76,7 @@ def test_headline_on_an_unreadable_warehouse(tmp_path, make, message):
 @pytest.mark.parametrize("make, message", [
     (_empty, "has no marts.fct_market_minutes, marts.fct_cascade_waves, marts.dim_exchanges"),
     (_zero_rows, "has no marts.fct_market_minutes, marts.fct_cascade_waves, "
-                 "marts.fct_exchange_fee_revenue"),
+                 "marts.fct_exchange_fee_income"),
 ], ids=["empty", "partial"])
 def test_report_on_an_incomplete_warehouse(tmp_path, make, message):
     path = make(tmp_path / "house_edge.duckdb")

@@ -3,7 +3,6 @@ which a real browser (headless Chromium) renders into charts."""
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import shutil
@@ -17,20 +16,20 @@ from house_edge.access import connect_published
 from house_edge.cli import main
 from house_edge.report import (
     read_report_data,
-    relief_against_revenue_figure,
-    relief_ratio_table,
+    relief_against_fee_income_figure,
+    relief_answer_table,
     relief_status,
     render_report,
     report_venues,
-    venue_revenue,
+    venue_fee_income,
 )
 
 # Only what the report reads: seeds and models, no data tests (the full build is tested elsewhere).
 SELECT = ["build", "--resource-type", "seed", "--resource-type", "model", "--select",
           "+fct_market_minutes", "+fct_cascade_waves", "+dim_exchanges",
-          "+fct_exchange_fee_revenue", "+fct_relief_to_revenue", "+fct_liquidation_map",
-          "insurance_fund_movements"]
-CHART_COUNT = 5
+          "+fct_relief_to_fee_income", "+fct_insurance_fund_flows", "+fct_relief_ratio_sensitivity",
+          "+fct_fund_flow_reconciliation", "+fct_liquidation_map", "insurance_fund_movements"]
+CHART_COUNT = 6
 
 
 @pytest.fixture(scope="module")
@@ -59,36 +58,31 @@ def test_report_is_one_self_contained_file(report_html):
         assert f'id="chart-{i}"' in text
 
 
-def test_relief_ratios_in_the_report_are_the_headlines(warehouse, report_html):
-    """The report's ratio table (the headline's query) equals the sum of the mart's per-program
-    relief_to_revenue_ratio over Binance's exchange-funded programs, and the HTML shows it."""
-    table = relief_ratio_table(read_report_data(warehouse), "binance")
-    with connect_published(warehouse) as con:
-        per_program = con.execute(
-            "select basis, scope, scenario, sum(relief_to_revenue_ratio), "
-            "count(relief_to_revenue_ratio) from marts.fct_relief_to_revenue "
-            "where venue = 'binance' and is_exchange_funded group by all").fetchall()
-    mart_ratios = {(b, s, sc): (r if n else None) for b, s, sc, r, n in per_program}
-    # 3 bases (simulated, published-scaled, published fund flow) x 3 scopes x 3 scenarios
-    assert len(mart_ratios) == len(table) == 3 * 3 * 3
-    for row in table.itertuples():
-        expected = mart_ratios[(row.basis, row.scope, row.scenario)]
-        if expected is None:  # revenue <= 0: no ratio in either computation
-            assert math.isnan(row.ratio)
-        else:
-            assert row.ratio == pytest.approx(expected)
+def test_the_first_screen_answers_with_the_400m_against_fee_income(warehouse, report_html):
+    """The verdict comes first and carries Binance's $400M and its central ratio, read from
+    marts.fct_relief_to_fee_income; the answer table equals the mart's rows."""
     text = report_html.read_text(encoding="utf-8")
-    central = table[(table["basis"] == "simulated_full_record") & (table["scope"] == "narrow")
-                    & (table["scenario"] == "central")]["ratio"].iloc[0]
-    assert f"<td>{central:.1f}x</td>" in text
-    # ordered ranges
-    ordered = 0
-    for (_, _), sub in table.groupby(["basis", "scope"]):
-        by = sub.set_index("scenario")["ratio"]
-        if by.notna().all():
-            assert by["low"] <= by["central"] <= by["high"]
-            ordered += 1
-    assert ordered >= 6  # both modelled bases have a ratio in every scope
+    with connect_published(warehouse) as con:
+        ratio, income = con.execute(
+            "select relief_to_fee_income_ratio, fee_income_usd from marts.fct_relief_to_fee_income "
+            "where venue = 'binance' and program_name = 'Together Initiative' "
+            "and basis = 'published_scaled' and scenario = 'central'").fetchone()
+    start = text.index('<p class="verdict">')
+    verdict = text[start:text.index("</p>", start)]
+    assert start < text.index('id="chart-1"')
+    assert "$400M" in verdict and f"{ratio:.1f}x" in verdict
+    assert f"${income / 1e6:,.1f}M" in verdict
+    table = relief_answer_table(read_report_data(warehouse), "binance")
+    together = table[(table["program_name"] == "Together Initiative")
+                     & (table["basis"] == "published_scaled")].set_index("scenario")
+    assert together.loc["central", "relief_to_fee_income_ratio"] == pytest.approx(ratio)
+    assert f"<td>{ratio:.1f}x</td>" in text
+    by = together["relief_to_fee_income_ratio"]
+    assert by["low"] <= by["central"] <= by["high"]
+    # remediation is shown apart, never as relief
+    kinds = dict(zip(table["program_name"], table["relief_kind"], strict=False))
+    assert kinds["Depeg compensation (USDe/BNSOL/wBETH)"] == "remediation"
+    assert "remediation of the venue" in text
 
 
 def test_price_chart_carries_every_liquidated_dollar(warehouse):
@@ -136,38 +130,39 @@ def test_every_venue_of_the_warehouse_gets_its_relief_chart(warehouse):
     with connect_published(warehouse) as con:
         with_fills = {r[0] for r in con.execute("select exchange_id from marts.dim_exchanges")
                       .fetchall()}
+        with_programs = {r[0] for r in con.execute(
+            "select venue from marts.fct_relief_to_fee_income").fetchall()}
         with_relief = {r[0] for r in con.execute(
-            "select venue from marts.fct_relief_to_revenue where is_exchange_funded").fetchall()}
-    assert set(venues) == with_fills | with_relief
+            "select venue from marts.fct_relief_to_fee_income where relief_kind = 'relief'"
+        ).fetchall()}
+    assert set(venues) == with_fills | with_programs
     assert {"binance", "bybit", "okx", "hyperliquid", "dydx", "lighter"} <= set(venues)
     for venue in venues:
-        fig = relief_against_revenue_figure(data, venue)
+        fig = relief_against_fee_income_figure(data, venue)
         status = relief_status(data, venue)
-        has_relief, has_revenue = venue in with_relief, not venue_revenue(data, venue).empty
-        assert has_revenue == (venue in with_fills)
-        if has_relief and has_revenue:
+        has_relief = venue in with_relief
+        has_income = not venue_fee_income(data, venue).empty
+        assert has_income == (venue in with_fills)
+        if has_relief and has_income:
             assert status is None
-        elif has_revenue:
+        elif has_income:
             assert status.startswith(f"{venue}: no relief programme ")
         else:
-            assert status.startswith(f"{venue}: no modelled revenue ")
+            assert status.startswith(f"{venue}: no ")
         names = [t.name for t in fig.data]
-        # revenue bars exactly when the venue has modelled revenue, ratios only with both
-        assert ("revenue (simulated full record)" in names) == has_revenue
+        assert any(n.startswith("fee income (") for n in names) == has_income
         assert any(n.startswith("ratio, ") for n in names) == (status is None)
         if status:
             assert status in fig.layout.title.text
             assert any(status in a.text for a in fig.layout.annotations)
-        if has_revenue:
-            bar = next(t for t in fig.data if t.name == "revenue (simulated full record)")
-            rev = venue_revenue(data, venue)
-            central = rev[(rev["scope"] == "narrow") & (rev["scenario"] == "central")]
-            assert bar.y[0] == pytest.approx(central["revenue_usd"].iloc[0] / 1e6)
+        if has_income:
+            bar = next(t for t in fig.data if t.name.startswith("fee income ("))
+            assert bar.y[0] == pytest.approx(venue_fee_income(data, venue)["central"] / 1e6)
 
 
 @pytest.mark.parametrize("venue, status", [
     ("bybit", "bybit: no relief programme"),
-    ("dydx", "dydx: no modelled revenue"),
+    ("dydx", "dydx: no modelled fee income"),
 ])
 def test_report_cli_for_a_venue_without_relief_or_revenue(warehouse, tmp_path, venue, status):
     out = tmp_path / "report.html"

@@ -1,4 +1,4 @@
-"""Assumptions are vars: changing one moves the revenue and the relief ratio as expected."""
+"""Assumptions are vars: changing one moves its ledger, and only its ledger, as documented."""
 
 from __future__ import annotations
 
@@ -7,14 +7,8 @@ import pytest
 
 from house_edge import publish
 
-SELECT = ["build", "--select", "+fct_relief_to_revenue", "+fct_exchange_fee_revenue",
+SELECT = ["build", "--select", "+fct_relief_to_fee_income", "+fct_insurance_fund_flows",
           "--resource-type", "seed", "--resource-type", "model"]
-RATIO_SQL = """
-select basis, scope, sum(economic_cost_usd) / max(revenue_usd) as ratio, max(revenue_usd)
-from marts.fct_relief_to_revenue
-where venue = 'binance' and is_exchange_funded and scenario = 'central'
-group by 1, 2
-"""
 
 
 def _build(tmp_path, name: str, variables: dict[str, str]) -> dict:
@@ -22,22 +16,41 @@ def _build(tmp_path, name: str, variables: dict[str, str]) -> dict:
     db.parent.mkdir()
     publish.run_dbt(SELECT, publish.project_root(), db, variables, echo=False)
     with duckdb.connect(str(db), read_only=True) as con:
-        ratios = {(b, s): (r, rev) for b, s, r, rev in con.execute(RATIO_SQL).fetchall()}
-        excess = con.execute("select excess_volume_usd from intermediate.int_venue_excess_volume"
-                             " where venue = 'binance'").fetchone()[0]
-    return {"ratios": ratios, "excess": excess}
+        fees = {(v, b, c): x for v, b, c, x in con.execute(
+            "select venue, basis, component, fee_income_usd from marts.fct_exchange_fee_income "
+            "where scenario = 'central'").fetchall()}
+        flows = {(v, p, b, c): x for v, p, b, c, x in con.execute(
+            "select venue, pool_id, basis, component, flow_usd from marts.fct_insurance_fund_flows "
+            "where scenario = 'central'").fetchall()}
+        ratios = {b: (r, i) for b, r, i in con.execute(
+            "select basis, relief_to_fee_income_ratio, fee_income_usd "
+            "from marts.fct_relief_to_fee_income where venue = 'binance' "
+            "and program_name = 'Together Initiative' and scenario = 'central'").fetchall()}
+    return {"fees": fees, "flows": flows, "ratios": ratios}
 
 
-def test_doubling_the_excess_volume_fee_rate_moves_only_the_broad_scope(tmp_path):
+def test_the_fee_tier_mix_moves_only_the_excess_volume_fee_and_the_ratio(tmp_path):
     base = _build(tmp_path, "base", {})
     doubled = _build(tmp_path, "doubled", {"revenue_excess_volume_fee_rate_central": "0.0008"})
-    assert base["excess"] > 0
-    for (basis, scope), (ratio, revenue) in base["ratios"].items():
-        new_ratio, new_revenue = doubled["ratios"][(basis, scope)]
-        if scope == "broad":
-            # revenue grows by exactly the extra fee on the excess volume (0.0008 - 0.0004) ...
-            assert new_revenue - revenue == pytest.approx(0.0004 * base["excess"], rel=1e-9)
-            # ... and the relief ratio falls in proportion
-            assert new_ratio == pytest.approx(ratio * revenue / new_revenue, rel=1e-9)
+    # the fund ledger does not see fee rates (sums equal up to DuckDB's parallel summation order)
+    assert doubled["flows"] == pytest.approx(base["flows"], rel=1e-12)
+    for key, value in base["fees"].items():
+        if key[2] == "excess_volume_fee":
+            assert value > 0
+            assert doubled["fees"][key] == pytest.approx(2 * value, rel=1e-9)
         else:
-            assert (new_ratio, new_revenue) == pytest.approx((ratio, revenue), rel=1e-12)
+            assert doubled["fees"][key] == pytest.approx(value, rel=1e-12)
+    for basis, (ratio, income) in base["ratios"].items():
+        new_ratio, new_income = doubled["ratios"][basis]
+        assert new_income > income
+        assert new_ratio == pytest.approx(ratio * income / new_income, rel=1e-9)
+
+
+def test_a_longer_backstop_unwind_moves_only_the_vaults_unwind_pnl(tmp_path):
+    base = _build(tmp_path, "base", {})
+    longer = _build(tmp_path, "longer", {"backstop_unwind_minutes_central": "90"})
+    assert longer["fees"] == pytest.approx(base["fees"], rel=1e-12)  # income ignores the vault
+    changed = {k for k in base["flows"]
+               if longer["flows"][k] != pytest.approx(base["flows"][k], rel=1e-12)}
+    assert changed and {k[3] for k in changed} == {"backstop_unwind_pnl"}
+    assert {k[0] for k in changed} == {"hyperliquid"}

@@ -61,7 +61,7 @@ def test_hourly_runs_publish_new_files_and_a_gate_failure_publishes_nothing(tmp_
                               / "run_results.json").read_text())
     ran = {r["unique_id"].split(".")[-1] for r in run_results["results"]}
     assert {"stg_simulator__liquidations_checked", "fct_liquidations", "build_info",
-            "fct_exchange_fee_revenue"} <= ran
+            "fct_exchange_fee_income"} <= ran
     assert not ran & {"stg_simulator__positions_checked", "stg_simulator__price_bars",
                       "fct_price_bars", "stg_simulator__liquidations"}
     assert _count(target, "select count(*) from marts.fct_liquidations") == n_before + len(new_hour)

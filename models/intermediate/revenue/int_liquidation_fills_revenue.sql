@@ -47,6 +47,10 @@ mechanisms as (
     select * from {{ ref('venue_liquidation_mechanisms') }}
 ),
 
+fund_pools as (
+    select * from {{ ref('insurance_fund_pools') }}
+),
+
 scenarios as (
     select * from (values ('low'), ('central'), ('high')) as scenarios (scenario)
 ),
@@ -87,6 +91,9 @@ fills as (
         liquidations.is_shown_in_public_feed,
         positions.bankruptcy_price,
         positions.maintenance_margin_rate,
+        -- the trader's margin on the liquidated amount (isolated: entry notional / leverage)
+        liquidations.quantity * positions.entry_price / positions.leverage
+            as trader_margin_posted_usd,
         {{ margin_left_usd('liquidations.is_long', 'liquidations.quantity',
                            'liquidations.price', 'positions.bankruptcy_price') }} as margin_left_usd,
         {{ bankruptcy_payout_usd('liquidations.is_long', 'liquidations.quantity',
@@ -116,7 +123,8 @@ fills_with_terms as (
         coalesce(clearance_symbol.rate, clearance_default.rate, 0) as clearance_fee_rate,
         coalesce(surplus_shares.surplus_share, 0) as surplus_share,
         -- no ADL assumption: the fund or vault pays the whole loss
-        coalesce(surplus_shares.adl_loss_share, 0) as adl_loss_share
+        coalesce(surplus_shares.adl_loss_share, 0) as adl_loss_share,
+        coalesce(pool_symbol.pool_id, pool_default.pool_id) as insurance_pool_id
     from fills
     cross join scenarios
     left join mechanisms
@@ -139,6 +147,12 @@ fills_with_terms as (
     left join surplus_shares
         on fills.venue = surplus_shares.venue
         and scenarios.scenario = surplus_shares.scenario
+    left join fund_pools as pool_symbol
+        on fills.venue = pool_symbol.venue
+        and fills.symbol = pool_symbol.symbol
+    left join fund_pools as pool_default
+        on fills.venue = pool_default.venue
+        and pool_default.symbol = '*'
 ),
 
 revenue as (
@@ -166,6 +180,7 @@ final as (
         bankruptcy_price,
         margin_left_usd,
         is_surplus_kept,
+        insurance_pool_id,
         taker_fee_rate,
         clearance_fee_rate,
         surplus_share,
@@ -180,6 +195,15 @@ final as (
         -- the part of the loss beyond bankruptcy the fund or vault pays; ADL passes the rest to
         -- profitable counterparties (not the venue's money)
         loss_beyond_bankruptcy_usd - adl_loss_share * loss_beyond_bankruptcy_usd as insurance_payout_usd,
+        trader_margin_posted_usd,
+        -- what the liquidated trader lost: the margin posted on the liquidated amount minus
+        -- what came back (the margin left after the clearance fee and what the fund or vault
+        -- kept; nothing comes back from a fill beyond bankruptcy)
+        trader_margin_posted_usd - greatest(
+            margin_left_usd - clearance_fee_usd
+            - case when is_surplus_kept then surplus_share * (margin_left_usd - clearance_fee_usd) else 0 end,
+            0
+        ) as trader_margin_lost_usd,
         {{ incremental_loaded_at() }} as loaded_at
     from revenue
 )

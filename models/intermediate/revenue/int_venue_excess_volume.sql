@@ -1,70 +1,46 @@
--- One row per venue: the event window's traded volume, the baseline volume expected on a calm
--- day (vars revenue_volume_baseline_start/_end), the liquidation fills' notional, and the excess
--- volume the broad revenue scope charges fees on.
+-- One row per venue x scenario: the day's derivatives volume in excess of an average 2025 day
+-- (CoinGlass: 748.3 bn on 10 Oct against 264.5 bn a day, seed published_aggregates) times the
+-- venue's share of it (seed venue_volume_shares, low / central / high): the base of the exchange
+-- fee income on the day's extra trading. Venues without a share row (Hyperliquid) have none.
 with
 
-price_bars as (
-    select * from {{ ref('stg_simulator__price_bars') }}
+aggregates as (
+    select * from {{ ref('published_aggregates') }}
 ),
 
-liquidations as (
-    select * from {{ ref('stg_simulator__liquidations') }}
+shares as (
+    select * from {{ ref('venue_volume_shares') }}
 ),
 
-venue_minutes as (
+market_volume as (
     select
-        venue,
-        bar_opened_at,
-        sum(volume_usd) as volume_usd
-    from price_bars
-    where bar_opened_at >= cast('{{ var("event_window_start") }}' as timestamp)
-        and bar_opened_at < cast('{{ var("event_window_end") }}' as timestamp)
-    group by 1, 2
+        max(case when aggregate_id = 'coinglass_derivatives_volume_day' then value_central_usd end)
+            as day_volume_usd,
+        max(case when aggregate_id = 'coinglass_derivatives_volume_2025_daily_average' then value_central_usd end)
+            as average_day_volume_usd
+    from aggregates
+    where metric = 'derivatives_volume_usd'
 ),
 
-venue_volume as (
-    select
-        venue,
-        sum(volume_usd) as volume_usd,
-        avg(volume_usd) filter (
-            where bar_opened_at >= cast('{{ var("revenue_volume_baseline_start") }}' as timestamp)
-            and bar_opened_at < cast('{{ var("revenue_volume_baseline_end") }}' as timestamp)
-        ) as baseline_volume_per_minute_usd
-    from venue_minutes
-    group by 1
-),
-
-venue_liquidations as (
-    select
-        venue,
-        sum(notional_usd) as liquidation_notional_usd
-    from liquidations
-    group by 1
+share_scenarios as (
+    select venue, 'low' as scenario, share_low as volume_share from shares
+    union all
+    select venue, 'central', share_central from shares
+    union all
+    select venue, 'high', share_high from shares
 ),
 
 final as (
     select
-        venue_volume.venue,
-        venue_volume.volume_usd,
-        venue_volume.baseline_volume_per_minute_usd,
-        -- the calm per-minute mean extrapolated over the whole event window
-        venue_volume.baseline_volume_per_minute_usd
-        * {{ dbt.datediff("cast('" ~ var('event_window_start') ~ "' as timestamp)",
-                      "cast('" ~ var('event_window_end') ~ "' as timestamp)", 'minute') }}
-            as baseline_volume_usd,
-        coalesce(venue_liquidations.liquidation_notional_usd, 0) as liquidation_notional_usd,
-        -- liquidation fills are taken out: the medium scope already charges their taker fee
-        greatest(
-            venue_volume.volume_usd
-            - venue_volume.baseline_volume_per_minute_usd
-            * {{ dbt.datediff("cast('" ~ var('event_window_start') ~ "' as timestamp)",
-                          "cast('" ~ var('event_window_end') ~ "' as timestamp)", 'minute') }}
-            - coalesce(venue_liquidations.liquidation_notional_usd, 0),
-            0
-        ) as excess_volume_usd
-    from venue_volume
-    left join venue_liquidations
-        on venue_volume.venue = venue_liquidations.venue
+        share_scenarios.venue,
+        share_scenarios.scenario,
+        market_volume.day_volume_usd,
+        market_volume.average_day_volume_usd,
+        share_scenarios.volume_share,
+        greatest(market_volume.day_volume_usd - market_volume.average_day_volume_usd, 0)
+            * share_scenarios.volume_share as excess_volume_usd
+    from share_scenarios
+    cross join market_volume
 )
 
 select * from final

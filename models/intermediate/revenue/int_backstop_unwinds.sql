@@ -1,0 +1,91 @@
+-- One row per backstop fill x scenario: a position (and its margin) taken over by a backstop
+-- vault (Hyperliquid's HLP: equity below 2/3 of maintenance margin) is not closed at the fill;
+-- the vault unwinds it over the next `backstop_unwind_minutes_<scenario>` minutes. Its P&L on
+-- the unwind = quantity x (mean close of the symbol's bars over that horizon - takeover price),
+-- sign-flipped for a short taken over. After the 21:15-21:21 trough prices rebounded, so a
+-- long taken over near the bottom and sold over the next half hour earns money: the part of
+-- HLP's published +$30-41.5M that a fill-at-the-trade-price model misses. The horizon is not
+-- published (vars, an ASSUMPTION with a range).
+with
+
+fills as (
+    select * from {{ ref('int_liquidation_fills_revenue') }}
+    where is_surplus_kept
+        and mechanism = 'book_or_backstop'
+),
+
+liquidations as (
+    select liquidation_id, liquidated_at from {{ ref('stg_simulator__liquidations') }}
+),
+
+bars as (
+    select venue, symbol, bar_opened_at, close_price from {{ ref('stg_simulator__price_bars') }}
+),
+
+horizons as (
+    select * from (values
+        ('low', {{ var('backstop_unwind_minutes_low') }}),
+        ('central', {{ var('backstop_unwind_minutes_central') }}),
+        ('high', {{ var('backstop_unwind_minutes_high') }})
+    ) as horizons (scenario, unwind_minutes)
+),
+
+takeovers as (
+    select
+        fills.liquidation_id,
+        fills.scenario,
+        fills.venue,
+        fills.symbol,
+        fills.insurance_pool_id,
+        fills.is_long,
+        fills.quantity,
+        fills.price as takeover_price,
+        liquidations.liquidated_at,
+        horizons.unwind_minutes
+    from fills
+    inner join liquidations
+        on fills.liquidation_id = liquidations.liquidation_id
+    inner join horizons
+        on fills.scenario = horizons.scenario
+),
+
+unwind_prices as (
+    select
+        takeovers.liquidation_id,
+        takeovers.scenario,
+        avg(bars.close_price) as unwind_price,
+        count(bars.close_price) as unwind_bar_count
+    from takeovers
+    inner join bars
+        on takeovers.venue = bars.venue
+        and takeovers.symbol = bars.symbol
+        and bars.bar_opened_at >= {{ dbt.date_trunc('minute', 'takeovers.liquidated_at') }}
+        and bars.bar_opened_at < {{ dbt.dateadd('minute', 'takeovers.unwind_minutes',
+                                                dbt.date_trunc('minute', 'takeovers.liquidated_at')) }}
+    group by 1, 2
+),
+
+final as (
+    select
+        takeovers.liquidation_id,
+        takeovers.scenario,
+        takeovers.venue,
+        takeovers.symbol,
+        takeovers.insurance_pool_id,
+        takeovers.is_long,
+        takeovers.quantity,
+        takeovers.takeover_price,
+        takeovers.unwind_minutes,
+        -- no bar after the fill (end of the series): the vault closes at the takeover price
+        coalesce(unwind_prices.unwind_price, takeovers.takeover_price) as unwind_price,
+        coalesce(unwind_prices.unwind_bar_count, 0) as unwind_bar_count,
+        takeovers.quantity
+        * (coalesce(unwind_prices.unwind_price, takeovers.takeover_price) - takeovers.takeover_price)
+        * case when takeovers.is_long then 1 else -1 end as unwind_pnl_usd
+    from takeovers
+    left join unwind_prices
+        on takeovers.liquidation_id = unwind_prices.liquidation_id
+        and takeovers.scenario = unwind_prices.scenario
+)
+
+select * from final
