@@ -57,6 +57,9 @@ AIM_LONG_SHARE = 0.87
 AIM_BINANCE_UNDERCOUNT = 5.0
 # The residual symbols carry the aimed total minus the five published assets (5.87 of 19.25 bn).
 AIM_RESIDUAL = AIM_TOTAL - sum(PUBLISHED_BY_SYMBOL.values())
+# The fit stops only when every asset is within half its tolerance, so the committed sample
+# does not sit on the edge of a target.
+AIM_SYMBOL_TOLERANCE = SYMBOL_TOLERANCE / 2
 
 
 @dataclass
@@ -194,7 +197,10 @@ def _fit_aggregates(cal: Calibration, scale: float, seed: int, iterations: int,
             f"peak {m.peak_minute}, BTC low {m.btc_binance_low:,.0f} at "
             f"{m.btc_binance_low_minute}, undercount {m.binance_undercount:.2f}; "
             f"{len(problems)} targets missed")
-        if not problems and abs(m.binance_undercount / AIM_BINANCE_UNDERCOUNT - 1) < 0.2:
+        near_symbols = all(abs(m.feed_usd_by_symbol[s] / p - 1) <= AIM_SYMBOL_TOLERANCE
+                           for s, p in PUBLISHED_BY_SYMBOL.items())
+        if (not problems and near_symbols
+                and abs(m.binance_undercount / AIM_BINANCE_UNDERCOUNT - 1) < 0.2):
             return cal
         book = dict(cal.book_usd)
         for v in book:

@@ -335,10 +335,18 @@ def simulate(scale: float = 0.005, seed: int = 20251010, calibration: Calibratio
     minutes = np.arange(MINUTES)
 
     book_weight = np.array([cal.symbol_book_weight[s.symbol] for s in SYMBOLS])
-    weights = np.array([[book_weight[si] * (HYPE_WEIGHT_BY_VENUE.get(v, 0.5)
-                                            if s.symbol == "HYPE" else 1.0)
-                         for si, s in enumerate(SYMBOLS)] for v in VENUES])
-    weights = weights / weights.sum(axis=1, keepdims=True)
+
+    def venue_weights(per_symbol: np.ndarray) -> np.ndarray:
+        w = np.array([[per_symbol[si] * (HYPE_WEIGHT_BY_VENUE.get(v, 0.5)
+                                         if s.symbol == "HYPE" else 1.0)
+                       for si, s in enumerate(SYMBOLS)] for v in VENUES])
+        return w / w.sum(axis=1, keepdims=True)
+
+    # notionals follow the calibrated weights; how many accounts each venue x symbol draws
+    # follows the fixed ones in SYMBOLS, so re-weighting a symbol rescales its positions instead
+    # of redrawing its book (the calibration then responds smoothly)
+    weights = venue_weights(book_weight)
+    count_weights = venue_weights(np.array([s.book_weight for s in SYMBOLS]))
     book_total = sum(cal.book_usd.values())
     exo = np.zeros((n_v, n_s, MINUTES, 4))
     depth = np.zeros((n_v, n_s))
@@ -393,7 +401,7 @@ def simulate(scale: float = 0.005, seed: int = 20251010, calibration: Calibratio
         venue_share = VENUE_ACCOUNT_SHARE[venue]
         for si, spec in enumerate(SYMBOLS):
             rng = _venue_symbol_rng(seed, vi, si, 2)
-            n = max(int(round(n_total * venue_share * weights[vi, si]
+            n = max(int(round(n_total * venue_share * count_weights[vi, si]
                               * (1.0 - cal.afternoon_book_share))), 4)
             price_noon = spec.price_before_shock * math.exp(exo[vi, si, 0, 0])
             noon_usd = cal.book_usd[venue] * weights[vi, si] * (1.0 - cal.afternoon_book_share)
@@ -502,7 +510,7 @@ def simulate(scale: float = 0.005, seed: int = 20251010, calibration: Calibratio
                     # counts do not depend on calibrated notionals, so calibration moves sizes
                     # smoothly instead of redrawing the book each iteration
                     n_cohort = (n_total * accounts * VENUE_ACCOUNT_SHARE[VENUES[vi]]
-                                * weights[vi, si] / len(cohort_minutes))
+                                * count_weights[vi, si] / len(cohort_minutes))
                     batch = _draw_positions(
                         _venue_symbol_rng(seed, vi, si, stream + int(t)),
                         max(int(round(n_cohort)), 1), cohort_usd,
