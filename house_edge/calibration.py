@@ -12,6 +12,8 @@ simulation result and is what the calibration test checks on the committed sampl
 from __future__ import annotations
 
 import math
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -30,6 +32,19 @@ PEAK_TOLERANCE_MINUTES = 2
 WATERFALL = ("20:50", "21:30")
 BTC_LOW = 101_516.5  # Binance BTCUSDT 1m low at 21:20 (real file)
 BTC_LOW_TOLERANCE = 0.02
+# Every venue's BTC low: "~101,500 - 102,000 on some exchanges" (igcurrencynews, AInvest,
+# Cointelegraph; binance.bh 30899838354146: 101,516), aggregated feeds higher (104.5-106.5k);
+# no published venue printed far below Binance (event-facts.md section 2). No venue-specific
+# published low was found for Bybit, OKX or Hyperliquid, so each is held to Binance's.
+BTC_LOW_BY_VENUE = {"binance": BTC_LOW, "bybit": BTC_LOW, "okx": BTC_LOW, "hyperliquid": BTC_LOW}
+# CoinGlass 24 h liquidations per asset, all venues (seeds/reference/published_aggregates.csv:
+# binance.bh square 30899838354146 / 30874039802081; coinfeather.com news/12248).
+PUBLISHED_BY_SYMBOL = {"BTC": 5.36e9, "ETH": 4.42e9, "SOL": 2.0e9, "HYPE": 0.89e9,
+                       "XRP": 0.7075e9}
+SYMBOL_TOLERANCE = 0.15
+# The simulated symbols without a published per-asset figure carry the rest of the total: they
+# stand for the whole long tail (hundreds of contracts) until a long-tail bucket exists.
+RESIDUAL_SYMBOLS = ("DOGE", "BNB", "ADA")
 BTC_HIGH_BEFORE_SHOCK = 122_500.0  # "Binance BTC ~122.5k before the shock" (day high 122,574)
 BTC_HIGH_TOLERANCE = 0.01
 
@@ -40,12 +55,19 @@ BTC_HIGH_TOLERANCE = 0.01
 AIM_TOTAL = 19.25e9
 AIM_LONG_SHARE = 0.87
 AIM_BINANCE_UNDERCOUNT = 5.0
+# The residual symbols carry the aimed total minus the five published assets (5.87 of 19.25 bn).
+AIM_RESIDUAL = AIM_TOTAL - sum(PUBLISHED_BY_SYMBOL.values())
+# The fit stops only when every asset is within half its tolerance, so the committed sample
+# does not sit on the edge of a target.
+AIM_SYMBOL_TOLERANCE = SYMBOL_TOLERANCE / 2
 
 
 @dataclass
 class Measures:
     feed_usd_by_venue: dict[str, float]
     full_usd_by_venue: dict[str, float]
+    feed_usd_by_symbol: dict[str, float]
+    btc_low_by_venue: dict[str, float]
     feed_total_usd: float
     long_share: float
     peak_minute: str
@@ -79,11 +101,15 @@ def measure(result: SimulationResult) -> Measures:
     is_long = (liq["side"].to_numpy() == "long") & shown
     bars = result.price_bars
     btc = bars[(bars["venue"] == "binance") & (bars["symbol"] == "BTC")]
+    by_symbol = pd.Series(notional[shown]).groupby(liq["symbol"].to_numpy()[shown]).sum()
+    btc_lows = bars[bars["symbol"] == "BTC"].groupby("venue")["low"].min()
     btc_minute = _hhmm(btc["open_time_ms"])
     low_idx = int(np.argmin(btc["low"].to_numpy()))
     return Measures(
         feed_usd_by_venue={k: float(v) for k, v in feed.items()},
         full_usd_by_venue={k: float(v) for k, v in full.items()},
+        feed_usd_by_symbol={str(k): float(v) for k, v in by_symbol.items()},
+        btc_low_by_venue={str(k): float(v) for k, v in btc_lows.items()},
         feed_total_usd=float(notional[shown].sum()),
         long_share=float(notional[is_long].sum() / notional[shown].sum()),
         peak_minute=str(per_minute.idxmax()),
@@ -109,6 +135,15 @@ def check(m: Measures) -> list[str]:
         if abs(got / published - 1) > VENUE_TOLERANCE:
             problems.append(f"{venue}: {got / 1e9:.2f} bn vs published {published / 1e9:.2f} bn "
                             f"(±{VENUE_TOLERANCE:.0%})")
+    for symbol, published in PUBLISHED_BY_SYMBOL.items():
+        got = m.feed_usd_by_symbol.get(symbol, 0.0)
+        if abs(got / published - 1) > SYMBOL_TOLERANCE:
+            problems.append(f"{symbol}: {got / 1e9:.2f} bn vs published {published / 1e9:.2f} "
+                            f"bn (±{SYMBOL_TOLERANCE:.0%})")
+    for venue, published_low in BTC_LOW_BY_VENUE.items():
+        got = m.btc_low_by_venue.get(venue, math.nan)
+        if not abs(got / published_low - 1) <= BTC_LOW_TOLERANCE:
+            problems.append(f"{venue} BTC low {got:,.1f} not within 2% of {published_low:,.1f}")
     if not TOTAL_RANGE[0] <= m.feed_total_usd <= TOTAL_RANGE[1]:
         problems.append(f"total {m.feed_total_usd / 1e9:.2f} bn outside 19.1-19.4 bn")
     if not LONG_SHARE_RANGE[0] <= m.long_share <= LONG_SHARE_RANGE[1]:
@@ -127,9 +162,32 @@ def check(m: Measures) -> list[str]:
 
 def calibrate(scale: float = 0.005, seed: int = 20251010, iterations: int = 12,
               start: Calibration | None = None, out: Path | None = None,
-              log=print) -> Calibration:
-    """Damped fixed-point updates of the free parameters until every target is met."""
-    cal = start or Calibration.load()
+              log=print, fill_placement: bool = True) -> Calibration:
+    """Fit the aggregates (venue, asset, total, timing, lows); then, with ``fill_placement``,
+    the fill placement against Binance's fund (second stage, dbt builds), the aggregates again
+    with that placement (placement moves fill prices, hence notionals), and the fund flows
+    re-measured at the final low / central / high placement. Writes ``out`` at the end."""
+    cal = _fit_aggregates(start or Calibration.load(), scale, seed, iterations, log)
+    if fill_placement:
+        cal = calibrate_fill_placement(cal, scale=scale, seed=seed, log=log)
+        cal = _fit_aggregates(cal, scale, seed, iterations, log)
+        with tempfile.TemporaryDirectory(prefix="house-edge-placement-") as tmp:
+            flows = {name: fund_flow_at(cal, mean, scale, seed, Path(tmp))
+                     for name, mean in (("low", cal.fill_placement_low),
+                                        ("central", cal.fill_placement_toward_extreme["binance"]),
+                                        ("high", cal.fill_placement_high))}
+        log("fund flow at low / central / high placement: "
+            + ", ".join(f"{k} {v / 1e6:,.1f} M" for k, v in flows.items()))
+        cal = replace(cal, binance_fund_flow_usd={k: round(v, 2) for k, v in flows.items()})
+    if out is not None:
+        cal.dump(out)
+    return cal
+
+
+def _fit_aggregates(cal: Calibration, scale: float, seed: int, iterations: int,
+                    log: Callable[[str], None]) -> Calibration:
+    """Damped fixed-point updates of the free parameters until every aggregate target is met
+    (the fill placement is held fixed)."""
     aim_venue = {v: p * AIM_TOTAL / sum(PUBLISHED_BY_VENUE.values())
                  for v, p in PUBLISHED_BY_VENUE.items()}
     for i in range(iterations):
@@ -139,9 +197,10 @@ def calibrate(scale: float = 0.005, seed: int = 20251010, iterations: int = 12,
             f"peak {m.peak_minute}, BTC low {m.btc_binance_low:,.0f} at "
             f"{m.btc_binance_low_minute}, undercount {m.binance_undercount:.2f}; "
             f"{len(problems)} targets missed")
-        if not problems and abs(m.binance_undercount / AIM_BINANCE_UNDERCOUNT - 1) < 0.2:
-            if out is not None:
-                cal.dump(out)
+        near_symbols = all(abs(m.feed_usd_by_symbol[s] / p - 1) <= AIM_SYMBOL_TOLERANCE
+                           for s, p in PUBLISHED_BY_SYMBOL.items())
+        if (not problems and near_symbols
+                and abs(m.binance_undercount / AIM_BINANCE_UNDERCOUNT - 1) < 0.2):
             return cal
         book = dict(cal.book_usd)
         for v in book:
@@ -158,9 +217,220 @@ def calibrate(scale: float = 0.005, seed: int = 20251010, iterations: int = 12,
         offset = _minutes(m.peak_minute) - _minutes(PEAK_MINUTE)
         lev_mult = cal.leverage_multiplier
         if abs(offset) > PEAK_TOLERANCE_MINUTES:
-            lev_mult *= 0.93 if offset < 0 else 1.07
+            lev_mult *= 0.97 if offset < 0 else 1.03
+        # per asset: the five published symbols toward CoinGlass's figures, the residual
+        # symbols together toward what the aimed total leaves for them
+        weight = dict(cal.symbol_book_weight)
+        for symbol, published in PUBLISHED_BY_SYMBOL.items():
+            weight[symbol] *= (published / m.feed_usd_by_symbol[symbol]) ** 0.5
+        residual = sum(m.feed_usd_by_symbol[s] for s in RESIDUAL_SYMBOLS)
+        for symbol in RESIDUAL_SYMBOLS:
+            weight[symbol] *= (AIM_RESIDUAL / residual) ** 0.5
+        # a venue whose BTC falls further than the published low has books too thin for its
+        # forced selling (Binance's own low is set by alpha)
+        depth_share = dict(cal.venue_depth_share)
+        for venue in depth_share:
+            if venue == "binance":
+                continue
+            depth_share[venue] *= ((math.log(m.btc_low_by_venue[venue]) - ref)
+                                   / (math.log(BTC_LOW_BY_VENUE[venue]) - ref)) ** 0.5
         cal = replace(cal, book_usd=book, binance_feed_channels_per_symbol=int(channels),
                       momentum_short_usd=momentum, alpha=min(alpha, 1.0),
-                      leverage_multiplier=lev_mult)
+                      leverage_multiplier=lev_mult, symbol_book_weight=weight,
+                      venue_depth_share=depth_share)
     raise RuntimeError(f"calibration did not meet every target in {iterations} iterations: "
                        + "; ".join(problems))
+
+
+# ----------------------------------------------------------------------------- the fund ledger
+# Binance's shared BTC/ETH/BNB USD-M insurance fund: 1.23 bn (10 Oct) -> 1.04 bn (11 Oct), ~188 M
+# used (binance.bh square 30856400292745); 10x Research says 184 M absorbed (event-facts.md 4a, 5).
+PUBLISHED_BINANCE_FUND_FLOW = (-188e6, -184e6)
+AIM_BINANCE_FUND_FLOW = -186e6
+BINANCE_FUND_SYMBOLS = ("BTC", "ETH", "BNB")
+FUND_FLOW_MODEL = "int_liquidation_fills_revenue"
+
+# The warehouse's own sum: clearance fees into the fund minus what it paid beyond bankruptcy.
+# The model writes the payout as a negative number (bankruptcy_payout_usd); abs() keeps this
+# sum right whichever sign convention the model uses.
+_FUND_FLOW_SQL = f"""
+    select sum(clearance_fee_usd) - sum(abs(insurance_payout_usd))
+    from {FUND_FLOW_MODEL}
+    where venue = 'binance' and scenario = 'central'
+      and symbol in ({", ".join(f"'{s}'" for s in BINANCE_FUND_SYMBOLS)})
+"""
+
+
+def binance_fund_flow(raw_dir: Path, work_dir: Path) -> float:
+    """Binance's BTC/ETH/BNB insurance-fund flow (USD, central scenario) of the raw files in
+    ``raw_dir``, as the warehouse computes it: ``int_liquidation_fills_revenue`` is built with dbt
+    into ``work_dir`` (never a warehouse/ file) and summed with DuckDB. The fee formulas are not
+    re-implemented here on purpose: the calibration must agree with the model users read."""
+    import json
+    import os
+    import subprocess
+
+    import duckdb
+
+    from house_edge import publish
+
+    raw_dir, work_dir = Path(raw_dir).resolve(), Path(work_dir).resolve()
+    work_dir.mkdir(parents=True, exist_ok=True)
+    db = work_dir / "house_edge.duckdb"
+    db.unlink(missing_ok=True)  # the model is incremental: start from nothing every time
+    root = publish.project_root()
+    variables = {f"raw_{k}_path": str(raw_dir / f"raw_{k}.csv")
+                 for k in ("price_bars", "positions", "liquidations")}
+    cmd = [publish.dbt_executable(), "build", "--select", f"+{FUND_FLOW_MODEL}",
+           "--exclude-resource-type", "test", "unit_test",
+           "--project-dir", str(root), "--profiles-dir", str(root),
+           "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs"),
+           "--vars", json.dumps(variables)]
+    env = dict(os.environ, HOUSE_EDGE_DUCKDB_PATH=str(db))
+    proc = subprocess.run(cmd, cwd=root, env=env, text=True, capture_output=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"dbt build of {FUND_FLOW_MODEL} failed:\n{proc.stdout[-3000:]}")
+    with duckdb.connect(str(db), read_only=True) as con:
+        schemas = [r[0] for r in con.execute(
+            "select table_schema from information_schema.tables where table_name = ?",
+            [FUND_FLOW_MODEL]).fetchall()]
+        if not schemas:
+            raise RuntimeError(f"{FUND_FLOW_MODEL} not found in {db}")
+        con.execute(f"set schema '{schemas[0]}'")
+        value = con.execute(_FUND_FLOW_SQL).fetchone()[0]
+    return float(value or 0.0)
+
+
+# ----------------------------------------------------------------------------- fill placement
+# Venues that close a liquidated position with a market order into the book (Binance, Bybit,
+# OKX): in the vacuum their fills land between the trigger and the bar's extreme, and share one
+# calibrated placement (ASSUMPTION: the same books and arbitrageurs serve the three; no
+# per-venue fund figure exists for Bybit or OKX to tell them apart, event-facts.md 4b/4c).
+# Hyperliquid is left at 0.125 (the old mean): its mark is an oracle median that follows wicks
+# least, its backstop takes positions over at the mark, and it reported zero bad debt
+# (event-facts.md 4d) -- its evidence is the HLP result, not Binance's fund.
+MARKET_ORDER_VENUES = ("binance", "bybit", "okx")
+# Plausible band of the modelled fund flow for the low/high placement: ASSUMPTION ±25% around
+# the aim (-139.5 .. -232.5 M). Why wider than the published 184-188 M: the published figure is a
+# USD balance of a fund that holds part of its assets in coins (reported also as "65,370 ->
+# 78,040 BTC"), so BTC's own fall moves it; ADL on Binance (alleged by Wintermute's CEO, volume
+# not published) passed an unknown part of the losses to winners instead of the fund; and the
+# clearance rate (1.0-1.5 %) is itself a range.
+FUND_FLOW_BAND = (AIM_BINANCE_FUND_FLOW * 1.25, AIM_BINANCE_FUND_FLOW * 0.75)
+
+
+def with_placement(cal: Calibration, mean: float) -> Calibration:
+    """``cal`` with the market-order venues' fill placement set to ``mean``."""
+    placement = dict(cal.fill_placement_toward_extreme)
+    placement.update({v: mean for v in MARKET_ORDER_VENUES})
+    return replace(cal, fill_placement_toward_extreme=placement)
+
+
+def fund_flow_at(cal: Calibration, mean: float, scale: float, seed: int, work_dir: Path
+                 ) -> float:
+    """Simulate with the market-order placement ``mean``, write the raw files under
+    ``work_dir`` and return Binance's BTC/ETH/BNB fund flow as the warehouse computes it."""
+    from house_edge import simulator
+
+    raw = Path(work_dir) / "raw"
+    simulator.write(simulate(scale=scale, seed=seed, calibration=with_placement(cal, mean)), raw)
+    return binance_fund_flow(raw, Path(work_dir) / "dbt")
+
+
+def solve_placement(flow: Callable[[float], float], target: float, tolerance: float,
+                    bracket: tuple[float, float] = (0.02, 0.98), max_evals: int = 14,
+                    log: Callable[[str], None] = print) -> tuple[float, float]:
+    """The placement whose fund flow is ``target`` (± ``tolerance``), by regula falsi with the
+    Illinois step on ``bracket``: the flow falls monotonically as fills move toward the
+    extreme (one uniform per fill, see simulator._placement), so a bracket that holds the
+    target converges in a handful of simulate + dbt runs. Returns (placement, flow)."""
+    a, b = bracket
+    fa, fb = flow(a) - target, flow(b) - target
+    log(f"  placement {a:.4f}: {(fa + target) / 1e6:,.1f} M; {b:.4f}: {(fb + target) / 1e6:,.1f} M")
+    if fa * fb > 0:
+        raise RuntimeError(f"fund flow {target / 1e6:,.1f} M is not reached by placements "
+                           f"{a}..{b} ({(fa + target) / 1e6:,.1f} .. {(fb + target) / 1e6:,.1f} M)")
+    side = 0
+    for _ in range(max_evals):
+        x = (a * fb - b * fa) / (fb - fa)
+        fx = flow(x) - target
+        log(f"  placement {x:.4f}: {(fx + target) / 1e6:,.1f} M")
+        if abs(fx) <= tolerance:
+            return x, fx + target
+        if fx * fb > 0:
+            b, fb = x, fx
+            if side == -1:
+                fa /= 2
+            side = -1
+        else:
+            a, fa = x, fx
+            if side == 1:
+                fb /= 2
+            side = 1
+    raise RuntimeError(f"placement search did not reach {target / 1e6:,.1f} M ± "
+                       f"{tolerance / 1e6:.1f} M in {max_evals} runs")
+
+
+# ASSUMPTION: the market-order venues' placement is at most 0.95 -- one minute's fills are spread
+# over its seconds and Binance closes large positions in parts, so they cannot all sit on the
+# minute's extreme. When the published flow is out of reach inside that bound, the central value
+# is the bound, and low / high fall back to FALLBACK_PLACEMENT (0.5 = uniform between trigger
+# and extreme; 0.99 = nearly every fill at the extreme), each measured.
+PLACEMENT_BRACKET = (0.02, 0.95)
+FALLBACK_PLACEMENT = {"low": 0.5, "high": 0.99}
+
+
+def calibrate_fill_placement(cal: Calibration, scale: float = 0.005, seed: int = 20251010,
+                             work_dir: Path | None = None, log: Callable[[str], None] = print
+                             ) -> Calibration:
+    """Second stage of the calibration: the market-order venues' fill placement so that
+    Binance's BTC/ETH/BNB fund flow (the warehouse's int_liquidation_fills_revenue, central
+    scenario) lands on the published outflow (aim -186 M), and the placements at the edges of
+    FUND_FLOW_BAND as low / high. If the aim is beyond what placement alone reaches inside
+    PLACEMENT_BRACKET, the central value is the bracket's bound and low / high are the
+    FALLBACK_PLACEMENT values (logged, and check_fund_flow reports the miss). Returns ``cal``
+    with the three placements and their measured flows recorded."""
+    with tempfile.TemporaryDirectory(prefix="house-edge-placement-") as tmp:
+        work = Path(work_dir or tmp)
+        cache: dict[float, float] = {}
+
+        def flow(mean: float) -> float:
+            if mean not in cache:
+                cache[mean] = fund_flow_at(cal, mean, scale, seed, work)
+            return cache[mean]
+
+        lo, hi = PLACEMENT_BRACKET
+        reach = (flow(lo), flow(hi))
+        log(f"fill placement {lo}..{hi}: fund flow {reach[0] / 1e6:,.1f} .. "
+            f"{reach[1] / 1e6:,.1f} M")
+        found: dict[str, tuple[float, float]] = {}
+        if reach[1] <= AIM_BINANCE_FUND_FLOW <= reach[0]:
+            for name, target, tolerance in (
+                    ("central", AIM_BINANCE_FUND_FLOW, 1.0e6),
+                    ("low", FUND_FLOW_BAND[1], 3.0e6),
+                    ("high", FUND_FLOW_BAND[0], 3.0e6)):
+                log(f"fill placement, {name}: aim {target / 1e6:,.1f} M")
+                found[name] = solve_placement(flow, target, tolerance, PLACEMENT_BRACKET,
+                                              log=log)
+        else:
+            log(f"the published {AIM_BINANCE_FUND_FLOW / 1e6:,.0f} M is out of reach of fill "
+                f"placement alone: central = the bound {hi}")
+            found["central"] = (hi, reach[1])
+            for name, mean in FALLBACK_PLACEMENT.items():
+                found[name] = (mean, flow(mean))
+        for name, (mean, value) in found.items():
+            log(f"  {name}: placement {mean:.4f}, fund flow {value / 1e6:,.1f} M")
+    cal = with_placement(cal, found["central"][0])
+    return replace(cal, fill_placement_low=round(found["low"][0], 6),
+                   fill_placement_high=round(found["high"][0], 6),
+                   binance_fund_flow_usd={k: round(v[1], 2) for k, v in found.items()})
+
+
+def check_fund_flow(flow: float) -> list[str]:
+    """The fund-ledger target: Binance's modelled BTC/ETH/BNB fund flow inside the published
+    -188 .. -184 M (empty = met)."""
+    if PUBLISHED_BINANCE_FUND_FLOW[0] <= flow <= PUBLISHED_BINANCE_FUND_FLOW[1]:
+        return []
+    return [f"Binance BTC/ETH/BNB fund flow {flow / 1e6:,.1f} M outside the published "
+            f"{PUBLISHED_BINANCE_FUND_FLOW[0] / 1e6:,.0f} .. "
+            f"{PUBLISHED_BINANCE_FUND_FLOW[1] / 1e6:,.0f} M"]

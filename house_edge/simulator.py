@@ -128,6 +128,28 @@ class Calibration:
     positions_at_scale_1: int = 3_200_000
     engine_capacity_log_depth_per_minute: float = 0.03  # liquidation-engine throughput
     leverage_multiplier: float = 1.0  # scales every drawn leverage; sets the peak timing
+    # Share of each symbol in every venue's book (normalised per venue); the order books'
+    # depth scales with it too, so a symbol's weight moves its liquidated notional about
+    # linearly. Calibrated to CoinGlass's 24 h totals per asset (calibration.py).
+    symbol_book_weight: dict[str, float] = field(default_factory=lambda: {
+        s.symbol: s.book_weight for s in SYMBOLS})
+    # Depth of each venue's books relative to Binance's (sets how far each venue's own forced
+    # fills push its price; calibrated so no venue's BTC low is far below the published one).
+    venue_depth_share: dict[str, float] = field(default_factory=lambda: dict(VENUE_DEPTH_SHARE))
+    # Where a forced fill lands in the liquidity vacuum: the mean fraction of the way from its
+    # trigger (the liquidation price, or the bar's open if the bar gapped through it) to the
+    # bar's extreme, per venue. The draw is Beta(1, (1 - mean) / mean), so the mean is exactly
+    # this value and one uniform draw per fill gives a fill price that moves monotonically with
+    # it. Binance/Bybit/OKX send the liquidated position to the book as a market order and share
+    # the calibrated value; Hyperliquid keeps 0.125 (see calibration.py and the README).
+    fill_placement_toward_extreme: dict[str, float] = field(default_factory=lambda: {
+        v: 0.125 for v in VENUES})
+    # The market-order venues' placement at the edges of the plausible fund-flow band
+    # (calibration.py FUND_FLOW_BAND) and the Binance BTC/ETH/BNB fund flow measured through
+    # the warehouse at low / central / high placement (a record, not read by the simulator).
+    fill_placement_low: float = 0.125
+    fill_placement_high: float = 0.125
+    binance_fund_flow_usd: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Calibration:
@@ -312,10 +334,19 @@ def simulate(scale: float = 0.005, seed: int = 20251010, calibration: Calibratio
     n_v, n_s = len(VENUES), len(SYMBOLS)
     minutes = np.arange(MINUTES)
 
-    weights = np.array([[s.book_weight * (HYPE_WEIGHT_BY_VENUE.get(v, 0.5)
-                                          if s.symbol == "HYPE" else 1.0)
-                         for s in SYMBOLS] for v in VENUES])
-    weights = weights / weights.sum(axis=1, keepdims=True)
+    book_weight = np.array([cal.symbol_book_weight[s.symbol] for s in SYMBOLS])
+
+    def venue_weights(per_symbol: np.ndarray) -> np.ndarray:
+        w = np.array([[per_symbol[si] * (HYPE_WEIGHT_BY_VENUE.get(v, 0.5)
+                                         if s.symbol == "HYPE" else 1.0)
+                       for si, s in enumerate(SYMBOLS)] for v in VENUES])
+        return w / w.sum(axis=1, keepdims=True)
+
+    # notionals follow the calibrated weights; how many accounts each venue x symbol draws
+    # follows the fixed ones in SYMBOLS, so re-weighting a symbol rescales its positions instead
+    # of redrawing its book (the calibration then responds smoothly)
+    weights = venue_weights(book_weight)
+    count_weights = venue_weights(np.array([s.book_weight for s in SYMBOLS]))
     book_total = sum(cal.book_usd.values())
     exo = np.zeros((n_v, n_s, MINUTES, 4))
     depth = np.zeros((n_v, n_s))
@@ -325,9 +356,11 @@ def simulate(scale: float = 0.005, seed: int = 20251010, calibration: Calibratio
         for vi, venue in enumerate(VENUES):
             noise = _venue_symbol_rng(seed, vi, si, 1).normal(0.0, 0.0002, MINUTES)
             exo[vi, si] = shared + VENUE_BASIS[venue] + noise[:, None]
-            depth[vi, si] = (cal.depth_usd_per_log_unit * VENUE_DEPTH_SHARE[venue]
-                             * spec.book_weight / SYMBOLS[0].book_weight)
-            base_volume[vi, si] = 2.0e6 * VENUE_DEPTH_SHARE[venue] * spec.book_weight / 0.3
+            # depth relative to BTC's as the books' weights are; anchored on BTC's weight in
+            # SYMBOLS so that re-weighting a symbol never changes the BTC depth
+            depth[vi, si] = (cal.depth_usd_per_log_unit * cal.venue_depth_share[venue]
+                             * book_weight[si] / SYMBOLS[0].book_weight)
+            base_volume[vi, si] = 2.0e6 * cal.venue_depth_share[venue] * book_weight[si] / 0.3
 
     # ---- the book at 12:00 (entries spread over the preceding days' path)
     pos_cols: dict[str, list[np.ndarray]] = {k: [] for k in (
@@ -368,7 +401,7 @@ def simulate(scale: float = 0.005, seed: int = 20251010, calibration: Calibratio
         venue_share = VENUE_ACCOUNT_SHARE[venue]
         for si, spec in enumerate(SYMBOLS):
             rng = _venue_symbol_rng(seed, vi, si, 2)
-            n = max(int(round(n_total * venue_share * weights[vi, si]
+            n = max(int(round(n_total * venue_share * count_weights[vi, si]
                               * (1.0 - cal.afternoon_book_share))), 4)
             price_noon = spec.price_before_shock * math.exp(exo[vi, si, 0, 0])
             noon_usd = cal.book_usd[venue] * weights[vi, si] * (1.0 - cal.afternoon_book_share)
@@ -477,7 +510,7 @@ def simulate(scale: float = 0.005, seed: int = 20251010, calibration: Calibratio
                     # counts do not depend on calibrated notionals, so calibration moves sizes
                     # smoothly instead of redrawing the book each iteration
                     n_cohort = (n_total * accounts * VENUE_ACCOUNT_SHARE[VENUES[vi]]
-                                * weights[vi, si] / len(cohort_minutes))
+                                * count_weights[vi, si] / len(cohort_minutes))
                     batch = _draw_positions(
                         _venue_symbol_rng(seed, vi, si, stream + int(t)),
                         max(int(round(n_cohort)), 1), cohort_usd,
@@ -550,6 +583,18 @@ def _sig(x: np.ndarray, digits: int) -> np.ndarray:
     return np.round(x * factor) / factor
 
 
+def _placement(u: np.ndarray, mean: float) -> np.ndarray:
+    """Fraction of the way from trigger to the bar's extreme: Beta(1, (1 - mean) / mean) by its
+    inverse CDF, 1 - (1 - u) ** (mean / (1 - mean)). Why this family: one parameter, its mean is
+    exactly ``mean``, and for the same uniforms ``u`` every fill moves monotonically toward the
+    extreme as ``mean`` grows, so the calibration's 1-D search sees a smooth, monotone response
+    (a fresh Beta draw per value would reshuffle the random stream). mean = 0.25 is the old
+    Beta(1, 3) shape; 0.5 is uniform; toward 1 the mass piles at the extreme."""
+    if not 0.0 < mean < 1.0:
+        raise ValueError(f"fill placement mean must be in (0, 1), got {mean}")
+    return 1.0 - (1.0 - u) ** (mean / (1.0 - mean))
+
+
 def _fills_frame(fills: list, positions: pd.DataFrame, seed: int, scale: float,
                  cal: Calibration) -> pd.DataFrame:
     """Turn crossed positions into fills: time inside the minute from where the bar's path
@@ -566,16 +611,17 @@ def _fills_frame(fills: list, positions: pd.DataFrame, seed: int, scale: float,
         n = idx.shape[0]
         op, hp, lp = math.exp(o), math.exp(hi), math.exp(lo)
         down = c < o
+        toward = _placement(rng.random(n), cal.fill_placement_toward_extreme[VENUES[vi]])
         if is_long:
             frac = np.clip((op - p) / max(op - lp, 1e-12), 0, 1)
             sec = 10 + 40 * frac if down else 20 * frac  # o->h->l->c  /  o->l->h->c
             start = np.minimum(p, op)
-            price = start - rng.beta(1.0, 3.0, n) * 0.5 * (start - lp)
+            price = start - toward * (start - lp)
         else:
             sec = (10 * np.clip((p - op) / max(hp - op, 1e-12), 0, 1) if down
                    else 20 + 30 * np.clip((p - lp) / max(hp - lp, 1e-12), 0, 1))
             start = np.maximum(p, op)
-            price = start + rng.beta(1.0, 3.0, n) * 0.5 * (hp - start)
+            price = start + toward * (hp - start)
         if was_queued:  # crossed in an earlier minute: the engine works through it now
             sec = rng.uniform(0.0, 50.0, n)
         sec = np.clip(sec + rng.normal(0, 1.5, n), 0, 59.0)

@@ -33,9 +33,25 @@ def test_calibration_check_reports_a_missed_target(committed_sample):
     measures = calibration.measure(committed_sample)
     measures.peak_minute = "22:40"
     measures.feed_usd_by_venue = {**measures.feed_usd_by_venue, "okx": 5e9}
+    # the figures before per-asset weights and venue depths were calibrated
+    measures.feed_usd_by_symbol = {**measures.feed_usd_by_symbol, "HYPE": 3.26e9}
+    measures.btc_low_by_venue = {**measures.btc_low_by_venue, "hyperliquid": 98_941.5}
     problems = calibration.check(measures)
     assert any("peak minute 22:40" in p for p in problems)
     assert any(p.startswith("okx:") for p in problems)
+    assert any(p.startswith("HYPE:") for p in problems)
+    assert any(p.startswith("hyperliquid BTC low 98,941.5") for p in problems)
+    assert len(problems) == 4  # nothing else is flagged
+
+
+def test_every_venue_and_asset_target_is_measured(committed_sample):
+    """check() can only hold a target it measures: every published asset and every venue's
+    BTC low must be present (a missing one would be reported, not skipped)."""
+    measures = calibration.measure(committed_sample)
+    assert set(calibration.PUBLISHED_BY_SYMBOL) <= set(measures.feed_usd_by_symbol)
+    assert set(measures.btc_low_by_venue) == set(simulator.VENUES)
+    measures.btc_low_by_venue = {}
+    assert len([p for p in calibration.check(measures) if "BTC low nan" in p]) == 4
 
 
 def test_every_long_fill_sits_inside_its_bar_and_below_its_liquidation_trigger(committed_sample):

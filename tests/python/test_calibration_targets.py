@@ -1,0 +1,65 @@
+"""The fund-ledger calibration: fill placement in the liquidity vacuum, measured through the
+warehouse's own revenue model (int_liquidation_fills_revenue, built with dbt), never through a
+re-implementation of its fee formulas. Each dbt build costs ~10 s."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from house_edge import calibration, simulator
+from house_edge.cli import DEFAULT_SEED
+from tests.python.conftest import SAMPLE
+
+
+@pytest.fixture(scope="module")
+def committed_sample_fund_flow(tmp_path_factory) -> float:
+    """Binance's BTC/ETH/BNB fund flow (central scenario) of the committed sample, one build."""
+    return calibration.binance_fund_flow(SAMPLE, tmp_path_factory.mktemp("fund_flow_sample"))
+
+
+def test_placement_draw_has_the_documented_mean_and_moves_every_fill_toward_the_extreme():
+    u = (np.arange(200_000) + 0.5) / 200_000  # an even grid: the draw's mean without noise
+    near, far = simulator._placement(u, 0.2), simulator._placement(u, 0.7)
+    assert near.mean() == pytest.approx(0.2, abs=1e-3)
+    assert far.mean() == pytest.approx(0.7, abs=1e-3)
+    assert (far >= near).all() and (far > near).mean() > 0.99
+    with pytest.raises(ValueError):
+        simulator._placement(u, 1.0)
+
+
+def test_moving_fill_placement_toward_the_extreme_makes_binances_fund_flow_more_negative(
+        tmp_path):
+    """Two small simulations that differ only in the market-order venues' placement: fills
+    further into the vacuum leave less margin for the clearance fee and land beyond more
+    bankruptcy prices, so the fund's flow must fall (by more than noise: tens of millions)."""
+    cal = simulator.Calibration.load()
+    near = calibration.fund_flow_at(cal, 0.1, 0.001, DEFAULT_SEED, tmp_path / "near")
+    far = calibration.fund_flow_at(cal, 0.9, 0.001, DEFAULT_SEED, tmp_path / "far")
+    assert far < near - 20e6, (near, far)
+
+
+def test_committed_sample_fund_flow_is_the_one_recorded_in_the_calibration(
+        committed_sample_fund_flow):
+    """calibration.json records the fund flow measured at its central placement; the committed
+    sample must be the simulation that produced it (sample and calibration agree)."""
+    cal = simulator.Calibration.load()
+    assert cal.binance_fund_flow_usd["central"] == pytest.approx(committed_sample_fund_flow,
+                                                                 rel=1e-6)
+    assert (cal.binance_fund_flow_usd["high"] < cal.binance_fund_flow_usd["central"]
+            < cal.binance_fund_flow_usd["low"])
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "fill placement alone reaches about -80 M for Binance BTC/ETH/BNB (all fills at the "
+    "minute's extreme); the rest of the published -184..-188 M needs mechanisms the simulator "
+    "does not have yet (collateral depegs of USDe/wBETH/BNSOL, cross-margin accounts, ADL): "
+    "issue 15 follow-up. strict: this starts failing when the gap is closed."))
+def test_committed_sample_fund_flow_is_inside_the_published_range(committed_sample_fund_flow):
+    assert calibration.check_fund_flow(committed_sample_fund_flow) == []
+
+
+def test_fund_flow_check_reports_a_miss_and_accepts_the_published_range():
+    assert calibration.check_fund_flow(-186e6) == []
+    assert calibration.check_fund_flow(-150e6) != []
+    assert calibration.check_fund_flow(-190e6) != []
