@@ -1,0 +1,11 @@
+-- Fails with each fund or vault whose result was published and whose modelled range (any basis)
+-- misses it, except the pools listed in var known_fund_flow_misses, each with its reason in
+-- dbt_project.yml. A model whose fund ledger misses a published result cannot be trusted for the
+-- fee ledger either (DESIGN.md, "The money"), so a new miss fails the build.
+{%- set known = var('known_fund_flow_misses', []) %}
+select *
+from {{ ref('fct_fund_flow_reconciliation') }}
+where reconciliation_status = 'misses'
+{%- if known %}
+    and pool_id not in ({% for p in known %}'{{ p }}'{% if not loop.last %}, {% endif %}{% endfor %})
+{%- endif %}
