@@ -278,10 +278,10 @@ class Headline:
                 f"{_musd(r['published_low_usd'])} to {_musd(r['published_high_usd'])}: "
                 f"{r['reconciliation_status']}")
         if any(r["reconciliation_status"] == "misses" for r in self.reconciliation):
-            out.append("  misses: the simulator still lacks mechanisms that drained the fund on the "
-                       "day (Binance's collateral depegs, the long tail of altcoin wicks toward "
-                       "zero, cross-margin accounts): fill placement alone cannot reach it "
-                       "(README \"The answer\")")
+            out.append("  misses: the simulator still lacks mechanisms that drained the fund "
+                       "on the day (Binance's collateral depegs, the long tail of altcoin wicks "
+                       "toward zero, cross-margin accounts): fill placement alone cannot reach "
+                       "it (README \"The answer\")")
         return out
 
 

@@ -461,8 +461,10 @@ def liquidation_map_figure(data: dict[str, pd.DataFrame], symbol: str) -> go.Fig
 
 def _answer_rows_html(table: pd.DataFrame) -> str:
     rows = []
-    for (program, kind, basis), by in table.groupby(["program_name", "relief_kind", "basis"],
-                                                   sort=True):
+    order = {kind: i for i, kind in enumerate(KIND_LABELS)}  # relief first, then the others
+    groups = sorted(table.groupby(["program_name", "relief_kind", "basis"]),
+                    key=lambda g: (order[g[0][1]], g[0][0], BASES.index(g[0][2])))
+    for (program, kind, basis), by in groups:
         by = by.set_index("scenario")
 
         def value(s: str, column: str, scale: float = 1.0, fmt: str = "{:,.1f}", by=by) -> str:
