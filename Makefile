@@ -1,6 +1,6 @@
 # House Edge: two commands on a fresh clone.
 #   make build   create .venv, install the pinned stack, build + validate + publish, print headline
-#   make test    dbt build (data + unit tests) on a throwaway file, then pytest
+#   make test    ruff, dbt build (data + unit tests) on a throwaway file, then pytest
 # Other targets: make sample (regenerate the committed sample: house-edge simulate --out seeds/sample), make bench [SCALE=1],
 #                make calibrate, make lint, make lock, make clean.
 # Scheduled runs: make scheduled-run, make dagster (UI on 127.0.0.1:3000), make bench-incremental.
@@ -40,6 +40,7 @@ report: $(STAMP)
 	$(BIN)/house-edge report
 
 test: $(STAMP) $(ORCH_STAMP) system-deps postgres
+	$(BIN)/ruff check house_edge tests/python
 	@tmp=$$(mktemp -d) && \
 	  HOUSE_EDGE_DUCKDB_PATH=$$tmp/house_edge.duckdb $(BIN)/dbt build --profiles-dir . --project-dir . && \
 	  rm -rf $$tmp
