@@ -17,6 +17,8 @@ headline.
                                  publish (scripts/scheduled_run.sh wraps it with a lock for cron)
   house-edge serve               start/refresh the read-only Postgres endpoint (127.0.0.1:5433)
   house-edge calibrate           re-tune the simulator to the published aggregates
+  house-edge export --format parquet|csv DIR
+                                 every mart and reference table as files + DIR/manifest.json
 """
 
 from __future__ import annotations
@@ -298,6 +300,30 @@ def serve(host: str | None, port: int | None, data_dir: str | None, password: st
     click.echo(f"  psql        psql '{cfg.reader_dsn()}'")
     click.echo(f"  SQLAlchemy  {cfg.reader_url()}")
     click.echo(f"  stop        house-edge serve --stop --data-dir {cfg.data_dir}")
+
+
+# --- issue 19: files for BI tools that read Parquet or CSV -----------------------------------
+@main.command("export")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--format", "fmt", default="parquet", show_default=True,
+              type=click.Choice(["parquet", "csv"]))
+@click.option("--force", is_flag=True,
+              help="Export into a non-empty DIR, replacing its marts/, reference/ and "
+                   "manifest.json.")
+def export_command(directory: str, fmt: str, force: bool) -> None:
+    """Write every mart and reference table of the published warehouse to DIR (one file per
+    table) with DIR/manifest.json: rows, columns and types per table, and the build."""
+    from house_edge.access import AccessError, published_warehouse
+    from house_edge.export import ExportError, export
+
+    try:
+        report = export(published_warehouse(), Path(directory), fmt=fmt, force=force)
+    except (AccessError, ExportError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    build = report.manifest["build"]
+    click.echo(f"exported {len(report.tables)} tables ({report.rows:,} rows, {fmt}) of build "
+               f"{build['dbt_invocation_id']} (built {build['built_at']}) to {report.directory} "
+               f"in {report.seconds:.1f} s; manifest {report.directory / 'manifest.json'}")
 
 
 if __name__ == "__main__":
