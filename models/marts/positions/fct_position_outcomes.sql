@@ -138,18 +138,50 @@ positions_to_recompute as (
 {%- endif %}
 
 -- the fills of the positions this run computes (all of them on a full build)
-first_liquidations as (
+fills_to_compute as (
+    select * from liquidations
+    {%- if is_incremental() %}
+    where position_id in (select position_id from positions_to_recompute)
+    {%- endif %}
+),
+
+fill_totals as (
     select
         position_id,
         min(liquidated_at) as first_liquidated_at,
         count(*) as liquidation_count,
-        -- a fixed order: the same bits whichever run summed them (macros/ordered_sum.sql)
-        {{ ordered_sum('notional_usd', 'liquidation_id') }} as liquidated_notional_usd
-    from liquidations
-    {%- if is_incremental() %}
-    where position_id in (select position_id from positions_to_recompute)
-    {%- endif %}
+        -- the same bits in any order for one or two fills: see multi_fill_sums
+        sum(notional_usd) as unordered_notional_usd
+    from fills_to_compute
     group by 1
+),
+
+-- A floating-point sum depends on its order, so a position's fills are summed in a fixed order:
+-- the same bits whichever run summed them (macros/ordered_sum.sql). An ordered aggregate buffers
+-- and sorts every group, so only the positions with three fills or more go through it (a few
+-- thousand at scale 1): IEEE-754 addition is commutative, so 0 + a + b = 0 + b + a, however the
+-- rows were split between threads; only from three terms on does the grouping change the bits.
+multi_fill_sums as (
+    select
+        position_id,
+        {{ ordered_sum('notional_usd', 'liquidation_id') }} as liquidated_notional_usd
+    from fills_to_compute
+    where position_id in (select position_id from fill_totals where liquidation_count > 2)
+    group by 1
+),
+
+first_liquidations as (
+    select
+        fill_totals.position_id,
+        fill_totals.first_liquidated_at,
+        fill_totals.liquidation_count,
+        case
+            when fill_totals.liquidation_count <= 2 then fill_totals.unordered_notional_usd
+            else multi_fill_sums.liquidated_notional_usd
+        end as liquidated_notional_usd
+    from fill_totals
+    left join multi_fill_sums
+        on fill_totals.position_id = multi_fill_sums.position_id
 ),
 
 window_bars as (
@@ -224,7 +256,7 @@ positions_with_path as (
 -- opening minutes (the noon book and the cohorts' minutes), so the path from each distinct
 -- venue x symbol x opening minute is reduced once to its record lows / highs (bars that set a new
 -- extreme since the opening minute). The first crossing is the first record at or beyond the
--- liquidation price: a join on a handful of rows per position, whatever the number of positions.
+-- liquidation price: one as-of lookup per position among its path's records (first_crossings).
 crossing_starts as (
     select distinct
         venue,
@@ -277,21 +309,48 @@ record_bars as (
         or high_price > earlier_high_price
 ),
 
-first_crossings as (
+-- Record lows fall and record highs rise as time goes on, so a long's first crossing is the
+-- record low with the greatest value at or below its liquidation price, and a short's the record
+-- high with the smallest value at or above it: an as-of join (one lookup per position, not a
+-- join with every record). Shorts are negated so both read "greatest threshold <= key".
+record_thresholds as (
     select
-        positions_with_path.position_id,
-        min(record_bars.bar_opened_at) as first_crossed_minute_at
+        venue,
+        symbol,
+        opening_minute_at,
+        true as is_long,
+        bar_opened_at,
+        record_low_price as crossing_threshold
+    from record_bars
+    where record_low_price is not null
+    union all
+    select
+        venue,
+        symbol,
+        opening_minute_at,
+        false as is_long,
+        bar_opened_at,
+        -record_high_price as crossing_threshold
+    from record_bars
+    where record_high_price is not null
+),
+
+crossed_positions as (
+    select
+        position_id,
+        venue,
+        symbol,
+        opening_minute_at,
+        is_long,
+        case when is_long then liquidation_price else -liquidation_price end as crossing_threshold
     from positions_with_path
-    inner join record_bars
-        on positions_with_path.venue = record_bars.venue
-        and positions_with_path.symbol = record_bars.symbol
-        and positions_with_path.opening_minute_at = record_bars.opening_minute_at
-        and (
-            (positions_with_path.is_long and record_bars.record_low_price <= positions_with_path.liquidation_price)
-            or (not positions_with_path.is_long and record_bars.record_high_price >= positions_with_path.liquidation_price)
-        )
-    where positions_with_path.has_crossed_liquidation_price
-    group by 1
+    where has_crossed_liquidation_price
+),
+
+first_crossings as (
+    {{ asof_left_join('crossed_positions', 'record_thresholds', 'position_id',
+                      ['venue', 'symbol', 'opening_minute_at', 'is_long'],
+                      'crossing_threshold', 'crossing_threshold', ['bar_opened_at']) }}
 ),
 
 final as (
@@ -311,7 +370,7 @@ final as (
         positions_with_path.bankruptcy_price,
         positions_with_path.path_extreme_price,
         positions_with_path.has_crossed_liquidation_price,
-        first_crossings.first_crossed_minute_at,
+        first_crossings.bar_opened_at as first_crossed_minute_at,
         first_liquidations.position_id is not null as is_liquidated,
         first_liquidations.first_liquidated_at,
         coalesce(first_liquidations.liquidation_count, 0) as liquidation_count,
