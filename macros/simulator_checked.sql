@@ -7,9 +7,7 @@
     (`*_normalised`, timestamps) the clean model exposes, and `quarantine_reason`: the FIRST failing
     check in the order written, or null. Duplicate keys are ranked only among rows that pass every
     other check, so a bad row never evicts a good one; "first" is the earliest by event time, then
-    by the full row (file order is not stable across globs and Parquet row groups). Only the rows
-    of a key held more than once are ranked (the rest have rank 1): ranking every row sorted
-    millions of rows by the whole row to find a handful of duplicates.
+    by the full row (file order is not stable across globs and Parquet row groups).
 
     `source_relation` is passed in by the staging model so that `source()` is only called there.
 
@@ -171,34 +169,16 @@ row_checked as (
         on normalised.symbol_normalised = symbols.symbol
 ),
 
--- keys held by more than one row that passed the row checks: the only rows that need ranking
--- (a sort of every row by the whole row, for the few duplicates, is what the split avoids)
-duplicate_keys as (
-    select position_id from row_checked
-    where row_quarantine_reason is null
-    group by 1
-    having count(*) > 1
-),
-
 key_ranked as (
     select
         row_checked.*,
-        1 as key_rank
-    from row_checked
-    where row_quarantine_reason is not null
-        or position_id not in (select position_id from duplicate_keys)
-    union all
-    select
-        row_checked.*,
         row_number() over (
-            partition by position_id
+            partition by row_quarantine_reason, position_id
             order by
                 opened_at_ms, account_id, venue, symbol, side, margin_mode, leverage,
                 entry_price, quantity, maintenance_margin_rate, maintenance_amount_usd
         ) as key_rank
     from row_checked
-    where row_quarantine_reason is null
-        and position_id in (select position_id from duplicate_keys)
 ),
 
 {%- if loaded_keys_relation is not none %}
@@ -290,34 +270,16 @@ row_checked as (
         on normalised.symbol_normalised = symbols.symbol
 ),
 
--- keys held by more than one row that passed the row checks: the only rows that need ranking
--- (a sort of every row by the whole row, for the few duplicates, is what the split avoids)
-duplicate_keys as (
-    select liquidation_id from row_checked
-    where row_quarantine_reason is null
-    group by 1
-    having count(*) > 1
-),
-
 key_ranked as (
     select
         row_checked.*,
-        1 as key_rank
-    from row_checked
-    where row_quarantine_reason is not null
-        or liquidation_id not in (select liquidation_id from duplicate_keys)
-    union all
-    select
-        row_checked.*,
         row_number() over (
-            partition by liquidation_id
+            partition by row_quarantine_reason, liquidation_id
             order by
                 liquidated_at_ms, position_id, venue, symbol, side, quantity, price,
                 is_shown_in_public_feed
         ) as key_rank
     from row_checked
-    where row_quarantine_reason is null
-        and liquidation_id in (select liquidation_id from duplicate_keys)
 ),
 
 {%- if loaded_keys_relation is not none %}
