@@ -8,6 +8,10 @@ Prints wall time and peak memory (max RSS of the child process) of
   * the full build (`dbt build` into a private file + check + atomic publish),
   * the floor: one DuckDB pass over the same raw files (count and sum of every table),
 and the build's ratio to the floor. Each step runs in its own process so peak memory is its own.
+Then, from dbt's target/run_results.json, the dbt nodes that took longest (top 15) and the total
+time of models, tests and unit tests, each with its ratio to the floor: a slow node shows by
+name. The numbers are written to <out>/scale_<s>/bench_summary.json; `--compare` an earlier one
+prints this run beside it with the ratio (this / before) per step and per node.
 """
 
 from __future__ import annotations
@@ -50,6 +54,54 @@ def _timed_child(code: str) -> tuple[float, float, str]:
     return seconds, max(self_mib, child_mib), proc.stdout
 
 
+TOP_NODES = 15
+
+
+NodeTimes = tuple[list[tuple[str, str, float]], dict[str, tuple[int, float]]]
+
+
+def node_times(run_results: dict) -> NodeTimes:
+    """From dbt's run_results.json: every node as (type, name, seconds), slowest first, and per
+    type (model, test, unit_test, seed...) its node count and summed seconds. Nodes run on
+    several threads, so the sums can exceed the wall time of the run."""
+    nodes = []
+    totals: dict[str, tuple[int, float]] = {}
+    for result in run_results.get("results", []):
+        kind, name = result["unique_id"].split(".")[0], result["unique_id"].split(".")[-1]
+        if kind == "test":  # generic tests end in a hash: keep the readable name
+            name = result["unique_id"].split(".")[2]
+        seconds = float(result.get("execution_time") or 0.0)
+        nodes.append((kind, name, seconds))
+        count, total = totals.get(kind, (0, 0.0))
+        totals[kind] = (count + 1, total + seconds)
+    nodes.sort(key=lambda node: (-node[2], node[1]))
+    return nodes, totals
+
+
+def _print_nodes(summary: dict, floor_s: float, before: dict | None) -> None:
+    before_nodes = {f"{k} {n}": s for k, n, s in (before or {}).get("nodes", [])}
+    before_totals = (before or {}).get("node_totals", {})
+    extra = f"{'before s':>10}{'this/before':>13}" if before else ""
+    print(f"\ndbt nodes, slowest {TOP_NODES} of {len(summary['nodes'])} (dbt run "
+          f"{summary['dbt_elapsed_s']:.1f} s on {summary['threads']} threads)")
+    print(f"{'node':<72}{'s':>8}{'x floor':>9}{extra}")
+
+    def row(label: str, seconds: float, was: float | None) -> None:
+        line = f"{label[:71]:<72}{seconds:>8.1f}{seconds / floor_s:>9.0f}"
+        if before:
+            line += (f"{was:>10.1f}{seconds / was if was else float('nan'):>13.2f}"
+                     if was is not None else f"{'-':>10}{'-':>13}")
+        print(line)
+
+    for kind, name, seconds in summary["nodes"][:TOP_NODES]:
+        row(f"{kind} {name}", seconds, before_nodes.get(f"{kind} {name}"))
+    for kind, (count, seconds) in sorted(summary["node_totals"].items(), key=lambda kv: -kv[1][1]):
+        if seconds < 0.05:  # operations, exposures: nothing to see
+            continue
+        was = before_totals.get(kind)
+        row(f"total: {count} {kind}s", seconds, was[1] if was else None)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -59,6 +111,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default="bench_out", help="work directory (git-ignored)")
     parser.add_argument("--compare-staging-views", action="store_true",
                         help="also time a build with staging materialised as views")
+    parser.add_argument("--compare", type=Path, default=None,
+                        help="an earlier run's bench_summary.json: print this run beside it")
     args = parser.parse_args(argv)
 
     out = Path(args.out).resolve() / f"scale_{args.scale:g}"
@@ -103,14 +157,39 @@ def main(argv: list[str] | None = None) -> None:
           f"{counts[0]:,} liquidations, {counts[1]:,} positions, {counts[2]:,} price bars "
           f"({size_mib:,.0f} MiB raw); published fct_liquidations rows: "
           f"{rows['marts.fct_liquidations']:,}")
-    print(f"{'step':<34}{'wall s':>9}{'peak MiB':>10}{'x floor (time)':>16}{'x floor (mem)':>15}")
-    for name, s, m in (("simulate + write raw files", sim_s, sim_mib),
-                       ("floor: one DuckDB pass over raw", floor_s, floor_mib),
-                       *steps,
-                       ("build: dbt build + check + publish", build_s, build_mib)):
-        print(f"{name:<34}{s:>9.1f}{m:>10.0f}{s / floor_s:>16.1f}{m / floor_mib:>15.1f}")
+    from house_edge.publish import project_root
+
+    run_results = json.loads((project_root() / "target" / "run_results.json").read_text())
+    nodes, totals = node_times(run_results)
+    summary = {
+        "scale": args.scale, "rows": list(counts),
+        "steps": [[name, s, m] for name, s, m in (
+            ("simulate + write raw files", sim_s, sim_mib),
+            ("floor: one DuckDB pass over raw", floor_s, floor_mib),
+            *steps,
+            ("build: dbt build + check + publish", build_s, build_mib))],
+        "build_parts": parts, "dbt_elapsed_s": float(run_results.get("elapsed_time") or 0.0),
+        "threads": len({r.get("thread_id") for r in run_results.get("results", [])
+                        if r.get("thread_id") != "main"}),  # hooks run on "main"
+        "nodes": nodes, "node_totals": totals,
+    }
+    before = json.loads(args.compare.read_text()) if args.compare else None
+    before_steps = {name: (s, m) for name, s, m in (before or {}).get("steps", [])}
+    extra = (f"{'before s':>10}{'before MiB':>12}{'time ratio':>12}{'mem ratio':>11}"
+             if before else "")
+    print(f"{'step':<34}{'wall s':>9}{'peak MiB':>10}{'x floor (time)':>16}"
+          f"{'x floor (mem)':>15}{extra}")
+    for name, s, m in summary["steps"]:
+        line = f"{name:<34}{s:>9.1f}{m:>10.0f}{s / floor_s:>16.1f}{m / floor_mib:>15.1f}"
+        if name in before_steps:
+            was_s, was_m = before_steps[name]
+            line += f"{was_s:>10.1f}{was_m:>12.0f}{s / was_s:>12.2f}{m / was_m:>11.2f}"
+        print(line)
     print("build steps: " + ", ".join(f"{k} {v:.1f} s ({v / build_s:.0%})"
                                       for k, v in parts.items()))
+    _print_nodes(summary, floor_s, before)
+    (out / "bench_summary.json").write_text(json.dumps(summary, indent=1))
+    print(f"\nsummary: {out / 'bench_summary.json'}")
 
 
 if __name__ == "__main__":
