@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 -- One row per backstop fill x scenario: a position (and its margin) taken over by a backstop
 -- vault (Hyperliquid's HLP: equity below 2/3 of maintenance margin) is not closed at the fill;
 -- the vault unwinds it over the next `backstop_unwind_minutes_<scenario>` minutes. Its P&L on
@@ -5,7 +6,8 @@
 -- sign-flipped for a short taken over. After the 21:15-21:21 trough prices rebounded, so a
 -- long taken over near the bottom and sold over the next half hour earns money: the part of
 -- HLP's published +$30-41.5M that a fill-at-the-trade-price model misses. The horizon is not
--- published (vars, an ASSUMPTION with a range).
+-- published (vars, an ASSUMPTION with a range). A table, not a view: the fund ledger and its
+-- tests read it several times, and a view would redo the bar look-ups each time.
 with
 
 fills as (
