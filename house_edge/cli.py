@@ -1,6 +1,7 @@
 """house-edge: simulate the 10 Oct 2025 cascade, build and publish the warehouse, print the
 headline.
 
+\b
   house-edge simulate            write a simulated sample to warehouse/simulated/ (deterministic;
                                  --out seeds/sample rewrites the committed sample)
   house-edge simulate --scale 1 --format parquet --out bench_out/full
@@ -54,6 +55,7 @@ def _progress_bar(label: str):
 
 
 @click.group(help=__doc__)
+@click.version_option(package_name="house-edge", prog_name="house-edge")
 def main() -> None:
     pass
 

@@ -14,6 +14,17 @@ def test_help_lists_every_command():
     assert result.exit_code == 0
     for command in ("simulate", "build", "headline", "calibrate"):
         assert command in result.output
+    # the examples keep their lines (click reflowed them into one paragraph before)
+    lines = [line.strip() for line in result.output.splitlines()]
+    assert "house-edge headline            print the headline of the published warehouse" in lines
+
+
+def test_version_is_the_installed_package_version():
+    from importlib.metadata import version
+
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0
+    assert result.output == f"house-edge, version {version('house-edge')}\n"
 
 
 def test_build_with_a_raw_dir_missing_files_says_which(tmp_path):
