@@ -52,7 +52,7 @@ simulated as (
     group by 1
 ),
 
-final as (
+ratios as (
     select
         exchanges.exchange_id as venue,
         scenarios.scenario,
@@ -74,6 +74,15 @@ final as (
     left join simulated
         on exchanges.exchange_id = simulated.venue
     where exchanges.published_liquidations_usd > 0
+),
+
+final as (
+    select
+        *,
+        -- the venue's true liquidated notional in this scenario: what every published_scaled
+        -- figure (fee income, fund flows, users' losses) is scaled to
+        published_liquidations_usd * undercount_ratio as estimated_liquidated_notional_usd
+    from ratios
 )
 
 select * from final

@@ -57,7 +57,7 @@ basis_notional as (
         simulated_fills.venue,
         'published_scaled' as basis,
         simulated_fills.scenario,
-        undercount.published_liquidations_usd * undercount.undercount_ratio as liquidated_notional_usd,
+        undercount.estimated_liquidated_notional_usd as liquidated_notional_usd,
         undercount.undercount_ratio,
         simulated_fills.taker_fee_rate
     from simulated_fills

@@ -82,14 +82,14 @@ venue_scale as (
     select
         fill_revenue.venue,
         fill_revenue.scenario,
-        undercount.published_liquidations_usd * undercount.undercount_ratio
+        undercount.estimated_liquidated_notional_usd
             / nullif(sum(fill_revenue.notional_usd), 0) as scale_factor
     from fill_revenue
     inner join undercount
         on fill_revenue.venue = undercount.venue
         and fill_revenue.scenario = undercount.scenario
-    group by fill_revenue.venue, fill_revenue.scenario, undercount.published_liquidations_usd,
-        undercount.undercount_ratio
+    group by fill_revenue.venue, fill_revenue.scenario,
+        undercount.estimated_liquidated_notional_usd
 ),
 
 both_bases as (

@@ -34,7 +34,7 @@ levels as (
 -- every input of the ratio, per venue (or program component) and level
 inputs as (
     select venue, 'undercount' as factor, level,
-        published_liquidations_usd * undercount_ratio as input_value
+        estimated_liquidated_notional_usd as input_value
     from undercount
     inner join levels on undercount.scenario = levels.level
     union all

@@ -76,8 +76,8 @@ user_losses as (
         simulated_losses.venue,
         'published_scaled' as basis,
         simulated_losses.scenario,
-        simulated_losses.lost_margin_usd * undercount.published_liquidations_usd
-        * undercount.undercount_ratio / nullif(simulated_losses.liquidated_notional_usd, 0)
+        simulated_losses.lost_margin_usd * undercount.estimated_liquidated_notional_usd
+        / nullif(simulated_losses.liquidated_notional_usd, 0)
     from simulated_losses
     inner join undercount
         on simulated_losses.venue = undercount.venue
