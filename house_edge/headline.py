@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -296,7 +297,9 @@ REQUIRED = ["marts.dim_exchanges", "marts.fct_liquidations"]
 def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
     cur = con.execute(sql)
     cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+    # money is DECIMAL(38,6) in the marts (README "Types"): printed as floats, to the cent at most
+    return [{c: float(v) if isinstance(v, Decimal) else v for c, v in zip(cols, row, strict=True)}
+            for row in cur.fetchall()]
 
 
 def read_headline(path: Path) -> Headline:

@@ -59,4 +59,22 @@ final as (
     select * from liquidations_with_positions
 )
 
-select * from final
+-- typed: one type per kind of column (macros/types.sql, README "Types")
+select
+    {{ count_value('liquidation_id') }} as liquidation_id,
+    {{ count_value('position_id') }} as position_id,
+    venue,
+    symbol,
+    side,
+    is_long,
+    {{ measure_value('quantity') }} as quantity,
+    {{ measure_value('price') }} as price,
+    {{ usd_amount('notional_usd') }} as notional_usd,
+    {{ utc_timestamp('liquidated_at') }} as liquidated_at,
+    {{ utc_timestamp('liquidated_minute_at') }} as liquidated_minute_at,
+    is_shown_in_public_feed,
+    {{ measure_value('leverage') }} as leverage,
+    margin_mode,
+    {{ measure_value('entry_price') }} as entry_price,
+    {{ utc_timestamp('loaded_at') }} as loaded_at
+from final

@@ -36,4 +36,18 @@ final as (
     select * from bars_with_liquidations
 )
 
-select * from final
+-- typed: one type per kind of column (macros/types.sql, README "Types")
+select
+    venue,
+    symbol,
+    {{ utc_timestamp('minute_at') }} as minute_at,
+    {{ measure_value('open_price') }} as open_price,
+    {{ measure_value('high_price') }} as high_price,
+    {{ measure_value('low_price') }} as low_price,
+    {{ measure_value('close_price') }} as close_price,
+    {{ usd_amount('volume_usd') }} as volume_usd,
+    {{ count_value('liquidation_count') }} as liquidation_count,
+    {{ usd_amount('liquidated_notional_usd') }} as liquidated_notional_usd,
+    {{ usd_amount('long_liquidated_notional_usd') }} as long_liquidated_notional_usd,
+    {{ usd_amount('public_feed_notional_usd') }} as public_feed_notional_usd
+from final

@@ -176,4 +176,20 @@ final as (
     {%- endif %}
 )
 
-select * from final
+-- typed: one type per kind of column (macros/types.sql, README "Types")
+select
+    {{ utc_timestamp('as_of_at') }} as as_of_at,
+    venue,
+    symbol,
+    side,
+    {{ count_value('bucket_index') }} as bucket_index,
+    {{ measure_value('reference_price') }} as reference_price,
+    {{ measure_value('bucket_lower_price') }} as bucket_lower_price,
+    {{ measure_value('bucket_upper_price') }} as bucket_upper_price,
+    {{ measure_value('distance_from_reference_rate') }} as distance_from_reference_rate,
+    {{ count_value('position_count') }} as position_count,
+    {{ usd_amount('notional_usd') }} as notional_usd,
+    {{ usd_amount('cumulative_notional_usd') }} as cumulative_notional_usd,
+    inputs_version,
+    {{ utc_timestamp('loaded_at') }} as loaded_at
+from final

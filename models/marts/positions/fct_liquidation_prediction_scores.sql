@@ -38,4 +38,21 @@ final as (
     from counted
 )
 
-select * from final
+-- typed: one type per kind of column (macros/types.sql, README "Types")
+select
+    venue,
+    {{ count_value('position_count') }} as position_count,
+    {{ count_value('true_positive_count') }} as true_positive_count,
+    {{ count_value('false_positive_count') }} as false_positive_count,
+    {{ count_value('false_negative_count') }} as false_negative_count,
+    {{ count_value('true_negative_count') }} as true_negative_count,
+    {{ usd_amount('notional_usd') }} as notional_usd,
+    {{ usd_amount('true_positive_notional_usd') }} as true_positive_notional_usd,
+    {{ usd_amount('false_positive_notional_usd') }} as false_positive_notional_usd,
+    {{ usd_amount('false_negative_notional_usd') }} as false_negative_notional_usd,
+    {{ usd_amount('true_negative_notional_usd') }} as true_negative_notional_usd,
+    {{ measure_value('precision_rate') }} as precision_rate,
+    {{ measure_value('recall_rate') }} as recall_rate,
+    {{ measure_value('notional_precision_rate') }} as notional_precision_rate,
+    {{ measure_value('notional_recall_rate') }} as notional_recall_rate
+from final

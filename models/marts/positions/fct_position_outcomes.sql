@@ -371,4 +371,29 @@ final as (
         and positions_with_path.symbol = price_path_versions.symbol
 )
 
-select * from final
+-- typed: one type per kind of column (macros/types.sql, README "Types")
+select
+    {{ count_value('position_id') }} as position_id,
+    venue,
+    symbol,
+    side,
+    is_long,
+    margin_mode,
+    {{ measure_value('leverage') }} as leverage,
+    {{ measure_value('entry_price') }} as entry_price,
+    {{ usd_amount('notional_usd') }} as notional_usd,
+    {{ utc_timestamp('opened_at') }} as opened_at,
+    {{ utc_timestamp('opening_minute_at') }} as opening_minute_at,
+    {{ measure_value('liquidation_price') }} as liquidation_price,
+    {{ measure_value('bankruptcy_price') }} as bankruptcy_price,
+    {{ measure_value('path_extreme_price') }} as path_extreme_price,
+    has_crossed_liquidation_price,
+    {{ utc_timestamp('first_crossed_minute_at') }} as first_crossed_minute_at,
+    is_liquidated,
+    {{ utc_timestamp('first_liquidated_at') }} as first_liquidated_at,
+    {{ count_value('liquidation_count') }} as liquidation_count,
+    {{ usd_amount('liquidated_notional_usd') }} as liquidated_notional_usd,
+    outcome_class,
+    price_path_version,
+    {{ utc_timestamp('loaded_at') }} as loaded_at
+from final

@@ -104,4 +104,15 @@ final as (
     select * from components
 )
 
-select * from final
+-- typed: one type per kind of column (macros/types.sql, README "Types")
+select
+    venue,
+    basis,
+    scenario,
+    component,
+    {{ usd_amount('liquidated_notional_usd') }} as liquidated_notional_usd,
+    {{ measure_value('undercount_ratio') }} as undercount_ratio,
+    {{ usd_amount('excess_volume_usd') }} as excess_volume_usd,
+    {{ measure_value('fee_rate') }} as fee_rate,
+    {{ usd_amount('fee_income_usd') }} as fee_income_usd
+from final

@@ -72,4 +72,20 @@ final as (
         on ranges.pool_id = published.pool_id
 )
 
-select * from final
+-- typed: one type per kind of column (macros/types.sql, README "Types")
+select
+    venue,
+    pool_id,
+    pool_name,
+    basis,
+    {{ usd_amount('modelled_low_usd') }} as modelled_low_usd,
+    {{ usd_amount('modelled_central_usd') }} as modelled_central_usd,
+    {{ usd_amount('modelled_high_usd') }} as modelled_high_usd,
+    published_metric,
+    {{ usd_amount('published_low_usd') }} as published_low_usd,
+    {{ usd_amount('published_central_usd') }} as published_central_usd,
+    {{ usd_amount('published_high_usd') }} as published_high_usd,
+    published_source,
+    {{ usd_amount('modelled_minus_published_gap_usd') }} as modelled_minus_published_gap_usd,
+    reconciliation_status
+from final

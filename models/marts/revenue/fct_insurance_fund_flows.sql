@@ -130,4 +130,14 @@ final as (
         on both_bases.pool_id = pools.pool_id
 )
 
-select * from final
+-- typed: one type per kind of column (macros/types.sql, README "Types")
+select
+    venue,
+    pool_id,
+    pool_name,
+    is_published_pool,
+    basis,
+    scenario,
+    component,
+    {{ usd_amount('flow_usd') }} as flow_usd
+from final

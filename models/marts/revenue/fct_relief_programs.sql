@@ -80,4 +80,24 @@ final as (
     from program_costs
 )
 
-select * from final
+-- typed: one type per kind of column (macros/types.sql, README "Types")
+select
+    relief_program_id,
+    venue,
+    payer,
+    program_name,
+    component,
+    relief_kind,
+    announced_on,
+    is_loan,
+    is_liability_accepted,
+    is_exchange_funded,
+    scenario,
+    {{ usd_amount('face_value_usd') }} as face_value_usd,
+    {{ measure_value('economic_cost_rate') }} as economic_cost_rate,
+    {{ measure_value('interest_subsidy_rate') }} as interest_subsidy_rate,
+    {{ measure_value('expected_default_rate') }} as expected_default_rate,
+    {{ measure_value('term_years') }} as term_years,
+    source,
+    {{ usd_amount('economic_cost_usd') }} as economic_cost_usd
+from final

@@ -152,4 +152,14 @@ final as (
     from ratios
 )
 
-select * from final
+-- typed: one type per kind of column (macros/types.sql, README "Types")
+select
+    venue,
+    program_name,
+    factor,
+    {{ measure_value('ratio_at_low') }} as ratio_at_low,
+    {{ measure_value('ratio_at_central') }} as ratio_at_central,
+    {{ measure_value('ratio_at_high') }} as ratio_at_high,
+    {{ measure_value('ratio_swing') }} as ratio_swing,
+    {{ count_value('sensitivity_rank') }} as sensitivity_rank
+from final

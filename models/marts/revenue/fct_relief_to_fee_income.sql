@@ -116,4 +116,20 @@ final as (
         and program_totals.scenario = user_losses.scenario
 )
 
-select * from final
+-- typed: one type per kind of column (macros/types.sql, README "Types")
+select
+    venue,
+    program_name,
+    relief_kind,
+    payer,
+    is_exchange_funded,
+    is_liability_accepted,
+    basis,
+    scenario,
+    fee_income_scenario,
+    {{ usd_amount('face_value_usd') }} as face_value_usd,
+    {{ usd_amount('economic_cost_usd') }} as economic_cost_usd,
+    {{ usd_amount('fee_income_usd') }} as fee_income_usd,
+    {{ measure_value('relief_to_fee_income_ratio') }} as relief_to_fee_income_ratio,
+    {{ usd_amount('liquidated_users_lost_margin_usd') }} as liquidated_users_lost_margin_usd
+from final

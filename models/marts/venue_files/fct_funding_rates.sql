@@ -19,4 +19,14 @@ final as (
     from funding_rates
 )
 
-select * from final
+-- typed: one type per kind of column (macros/types.sql, README "Types")
+select
+    venue,
+    symbol,
+    {{ utc_timestamp('funding_at') }} as funding_at,
+    {{ utc_timestamp('calculated_at') }} as calculated_at,
+    {{ measure_value('funding_rate') }} as funding_rate,
+    {{ count_value('funding_interval_hours') }} as funding_interval_hours,
+    source_format,
+    source_file
+from final

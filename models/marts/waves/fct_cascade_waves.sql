@@ -131,4 +131,27 @@ final as (
         on waves.wave_id = leaders.wave_id
 )
 
-select * from final
+-- typed: one type per kind of column (macros/types.sql, README "Types")
+select
+    wave_id,
+    scope,
+    {{ count_value('wave_number') }} as wave_number,
+    {{ utc_timestamp('started_at') }} as started_at,
+    {{ utc_timestamp('peak_bucket_at') }} as peak_bucket_at,
+    {{ utc_timestamp('ended_at') }} as ended_at,
+    {{ count_value('duration_seconds') }} as duration_seconds,
+    {{ usd_amount('notional_usd') }} as notional_usd,
+    {{ count_value('liquidation_count') }} as liquidation_count,
+    {{ measure_value('long_share') }} as long_share,
+    {{ usd_amount('peak_bucket_notional_usd') }} as peak_bucket_notional_usd,
+    {{ count_value('above_threshold_bucket_count') }} as above_threshold_bucket_count,
+    {{ utc_timestamp('first_liquidated_at') }} as first_liquidated_at,
+    reference_venue,
+    reference_symbol,
+    {{ measure_value('reference_high_price') }} as reference_high_price,
+    {{ measure_value('reference_low_price') }} as reference_low_price,
+    {{ utc_timestamp('reference_trough_bar_at') }} as reference_trough_bar_at,
+    {{ measure_value('price_drawdown_rate') }} as price_drawdown_rate,
+    {{ usd_amount('notional_per_drawdown_pct_usd') }} as notional_per_drawdown_pct_usd,
+    leading_venue
+from final

@@ -131,4 +131,21 @@ final as (
         on ranked.wave_id = leaders.wave_id
 )
 
-select * from final
+-- typed: one type per kind of column (macros/types.sql, README "Types")
+select
+    wave_venue_id,
+    wave_id,
+    venue,
+    {{ usd_amount('notional_usd') }} as notional_usd,
+    {{ count_value('liquidation_count') }} as liquidation_count,
+    {{ measure_value('long_share') }} as long_share,
+    {{ utc_timestamp('first_liquidated_at') }} as first_liquidated_at,
+    {{ utc_timestamp('first_bucket_at') }} as first_bucket_at,
+    {{ utc_timestamp('peak_bucket_at') }} as peak_bucket_at,
+    {{ utc_timestamp('first_above_threshold_bucket_at') }} as first_above_threshold_bucket_at,
+    {{ utc_timestamp('crossed_threshold_at') }} as crossed_threshold_at,
+    {{ count_value('crossing_order') }} as crossing_order,
+    is_leading_venue,
+    leading_venue,
+    {{ measure_value('lag_seconds_behind_leader') }} as lag_seconds_behind_leader
+from final
