@@ -11,6 +11,7 @@ BIN := $(VENV)/bin
 SCALE ?= 1
 STAMP := $(VENV)/.installed
 ORCH_STAMP := $(VENV)/.installed-orchestration
+METRICS_STAMP := $(VENV)/.installed-metrics
 
 .PHONY: build test sample bench calibrate lint lock clean docs report system-deps \
         scheduled-run dagster bench-incremental
@@ -39,7 +40,7 @@ system-deps:
 report: $(STAMP)
 	$(BIN)/house-edge report
 
-test: $(STAMP) $(ORCH_STAMP) system-deps postgres
+test: $(STAMP) $(ORCH_STAMP) $(METRICS_STAMP) system-deps postgres
 	$(BIN)/ruff check house_edge tests/python
 	@tmp=$$(mktemp -d) && \
 	  HOUSE_EDGE_DUCKDB_PATH=$$tmp/house_edge.duckdb $(BIN)/dbt build --profiles-dir . --project-dir . && \
@@ -106,6 +107,12 @@ clean:
 $(ORCH_STAMP): $(STAMP) pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,orchestration]"
 	touch $(ORCH_STAMP)
+
+# The metrics extra (dbt-metricflow 0.15: `mf query`; pins in constraints.txt) is optional for
+# users and installed for `make test`, which checks every metric against its mart.
+$(METRICS_STAMP): $(STAMP) pyproject.toml constraints.txt
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,metrics]"
+	touch $(METRICS_STAMP)
 
 # The hourly/daily job without Dagster, with a lock (see scripts/scheduled_run.sh for cron).
 scheduled-run: $(STAMP)

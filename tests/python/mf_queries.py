@@ -1,4 +1,4 @@
-"""Run MetricFlow queries in one process and print their rows as JSON (tests/python/test_metrics.py).
+"""Run MetricFlow queries in one process, print their rows as JSON (for test_metrics.py).
 
 Reads [{"metrics": [...], "group_by": [...], "where": [...]}, ...] on stdin; queries the dbt
 profile's warehouse (HOUSE_EDGE_DUCKDB_PATH) with the semantic manifest dbt wrote to
