@@ -71,7 +71,7 @@ def test_the_first_screen_answers_with_the_400m_against_fee_income(warehouse, re
     verdict = text[start:text.index("</p>", start)]
     assert start < text.index('id="chart-1"')
     assert "$400M" in verdict and f"{ratio:.1f}x" in verdict
-    assert f"${income / 1e6:,.1f}M" in verdict
+    assert f"${float(income) / 1e6:,.1f}M" in verdict  # money is a Decimal (README "Types")
     table = relief_answer_table(read_report_data(warehouse), "binance")
     together = table[(table["program_name"] == "Together Initiative")
                      & (table["basis"] == "published_scaled")].set_index("scenario")
@@ -88,7 +88,9 @@ def test_the_first_screen_answers_with_the_400m_against_fee_income(warehouse, re
 def test_price_chart_carries_every_liquidated_dollar(warehouse):
     data = read_report_data(warehouse)
     with connect_published(warehouse) as con:
-        total = con.execute("select sum(notional_usd) from marts.fct_liquidations").fetchone()[0]
+        # money is DECIMAL(38,6) (README "Types"): Python gets a Decimal
+        total = float(con.execute("select sum(notional_usd) from marts.fct_liquidations"
+                                  ).fetchone()[0])
         waves = con.execute("select count(*) from marts.fct_cascade_waves where scope = 'market'"
                             ).fetchone()[0]
     assert data["minutes_by_venue"]["liquidated_notional_usd"].sum() == pytest.approx(total)

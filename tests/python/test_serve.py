@@ -94,7 +94,7 @@ def test_psycopg_bound_parameters_match_duckdb(endpoint, duck):
         "where venue = ? and liquidated_at >= ? group by venue",
         ["binance", "2025-10-10 20:50:00"]).fetchone()
     assert got[0] == want[0] and got[1] == want[1]
-    assert float(got[2]) == pytest.approx(want[2], rel=1e-9)
+    assert float(got[2]) == pytest.approx(float(want[2]), rel=1e-9)  # numeric / DECIMAL
 
 
 def test_sqlalchemy_postgresql_dialect_reflects_tables_columns_and_comments(endpoint, duck):
@@ -418,3 +418,32 @@ def test_reader_limits_come_from_the_environment_and_refuse_odd_values(tmp_path,
         serve.ReaderLimits(statement_timeout="1s'; ssl = 'off")
     with pytest.raises(serve.ServeError, match="connection limit"):
         serve.ReaderLimits(connection_limit=40)
+
+
+# README "Types": the endpoint's type for each kind of column (DuckDB type -> PostgreSQL)
+PG_CONVENTION = {
+    "DECIMAL(38,6)": ("numeric", 38, 6),
+    "BIGINT": ("bigint", None, None),
+    "DOUBLE": ("double precision", None, None),
+    "TIMESTAMP": ("timestamp without time zone", None, None),
+    "DATE": ("date", None, None),
+    "BOOLEAN": ("boolean", None, None),
+    "VARCHAR": ("text", None, None),
+}
+
+
+def test_endpoint_columns_follow_the_type_convention(endpoint, duck):
+    cfg, _ = endpoint
+    want = {(s, t, c): PG_CONVENTION[ty] for s, t, c, ty in duck.execute(
+        "select table_schema, table_name, column_name, data_type from information_schema.columns "
+        "where table_schema in ('marts', 'reference')").fetchall()}
+    with psycopg.connect(cfg.reader_dsn()) as con:
+        rows = con.execute(
+            "select table_schema, table_name, column_name, data_type, "
+            "case when data_type = 'numeric' then numeric_precision end, "
+            "case when data_type = 'numeric' then numeric_scale end "
+            "from information_schema.columns "
+            "where table_schema in ('marts', 'reference')").fetchall()
+    got = {(s, t, c): (ty, p, sc) for s, t, c, ty, p, sc in rows}
+    assert got == want
+    assert ("numeric", 38, 6) in got.values()
