@@ -40,7 +40,9 @@ _ALIAS = "published"
 # Parquet has no 128-bit integer: DuckDB writes HUGEINT/UHUGEINT as DOUBLE there, which loses
 # digits past 2**53 (measured: marts.fct_cascade_waves.wave_number came back DOUBLE). They are
 # written as DECIMAL(38,0) instead, exact for every value below 10**38 (a larger one fails the
-# export rather than being rounded). CSV is text and keeps every type as it is.
+# export rather than being rounded). CSV is text and keeps every type as it is. Marts and seeds
+# built now have no HUGEINT (counts are BIGINT: README "Types"); the cast stays for files built
+# before, which users still export.
 PARQUET_CASTS: dict[str, str] = {"HUGEINT": "DECIMAL(38,0)", "UHUGEINT": "DECIMAL(38,0)"}
 # The build_info columns the manifest carries (null if an older build lacks one).
 BUILD_KEYS: tuple[str, ...] = ("dbt_invocation_id", "built_at", "published_at")

@@ -2,8 +2,9 @@
 
 Needs the `metrics` extra (dbt-metricflow; `pip install -c constraints.txt -e ".[metrics]"`):
 skipped without it. The queries run through MetricFlow itself (tests/python/mf_queries.py, one
-subprocess) against a private copy of the shared published sample, with the semantic manifest
-the sample's build wrote to target/; the expected figures are read from the marts with SQL.
+subprocess, read-only through the profile as README "Metrics" shows) against the shared
+published sample, with the semantic manifest the sample's build wrote to target/; the expected
+figures are read from the marts with SQL.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sys
 import duckdb
 import pytest
 
-from tests.python.conftest import ROOT, copy_published_sample
+from tests.python.conftest import ROOT
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("dbt_metricflow") is None,
@@ -59,13 +60,13 @@ def _close(actual, expected) -> bool:
 
 
 @pytest.fixture(scope="module")
-def metrics(published_sample_build, tmp_path_factory):
+def metrics(published_sample):
     """(MetricFlow results by query name, a read-only connection to the same warehouse)."""
-    warehouse, _ = copy_published_sample(published_sample_build,
-                                         tmp_path_factory.mktemp("metrics"))
+    warehouse = published_sample
     manifest = ROOT / "target" / "semantic_manifest.json"
     assert manifest.exists(), "the sample build writes target/semantic_manifest.json"
-    env = dict(os.environ, HOUSE_EDGE_DUCKDB_PATH=str(warehouse), DBT_PROFILES_DIR=str(ROOT))
+    env = dict(os.environ, HOUSE_EDGE_DUCKDB_PATH=str(warehouse), DBT_PROFILES_DIR=str(ROOT),
+               HOUSE_EDGE_DUCKDB_ACCESS_MODE="read_only")
     proc = subprocess.run([sys.executable, str(ROOT / "tests/python/mf_queries.py")],
                           input=json.dumps(list(QUERIES.values())), cwd=ROOT, env=env,
                           text=True, capture_output=True, timeout=300)
