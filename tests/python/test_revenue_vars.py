@@ -16,13 +16,14 @@ def _build(tmp_path, name: str, variables: dict[str, str]) -> dict:
     db.parent.mkdir()
     publish.run_dbt(SELECT, publish.project_root(), db, variables, echo=False)
     with duckdb.connect(str(db), read_only=True) as con:
-        fees = {(v, b, c): x for v, b, c, x in con.execute(
+        # money is DECIMAL(38,6) (README "Types"): compared as floats
+        fees = {(v, b, c): float(x) for v, b, c, x in con.execute(
             "select venue, basis, component, fee_income_usd from marts.fct_exchange_fee_income "
             "where scenario = 'central'").fetchall()}
-        flows = {(v, p, b, c): x for v, p, b, c, x in con.execute(
+        flows = {(v, p, b, c): float(x) for v, p, b, c, x in con.execute(
             "select venue, pool_id, basis, component, flow_usd from marts.fct_insurance_fund_flows "
             "where scenario = 'central'").fetchall()}
-        ratios = {b: (r, i) for b, r, i in con.execute(
+        ratios = {b: (r, float(i)) for b, r, i in con.execute(
             "select basis, relief_to_fee_income_ratio, fee_income_usd "
             "from marts.fct_relief_to_fee_income where venue = 'binance' "
             "and program_name = 'Together Initiative' and scenario = 'central'").fetchall()}

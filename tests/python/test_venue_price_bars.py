@@ -153,7 +153,8 @@ def test_a_known_bar_keeps_its_prices_units_and_time(three_venues, venue):
         [venue, symbol]).fetchone()
     assert row[:4] == ohlc
     assert row[4] == pytest.approx(volume_base)
-    assert row[5] == (pytest.approx(volume_usd) if volume_usd else None)
+    volume = None if row[5] is None else float(row[5])  # money is DECIMAL(38,6): a Decimal
+    assert volume == (pytest.approx(volume_usd) if volume_usd else None)
     assert row[6:] == (trades, 60, 1760131200000)
     # the venue's BTC fills are priced against the bar of their own minute
     assert con.execute(
