@@ -169,7 +169,6 @@ GATE_SUITE_MODELS = {
     "marts": "dim_exchanges",
     "waves": "fct_cascade_waves",
     "revenue": "fct_relief_to_fee_income",
-    "positions_marts": "fct_liquidation_prediction_scores",
 }
 GATE_KEYS = {suite: get_asset_key_for_model([house_edge_dbt_assets], model)
              for suite, model in GATE_SUITE_MODELS.items()}
