@@ -40,6 +40,13 @@ def project_root() -> Path:
                      "or set HOUSE_EDGE_PROJECT_DIR")
 
 
+def package_project_root() -> Path:
+    """For code that runs outside the checkout's cwd (Dagster's code location):
+    HOUSE_EDGE_PROJECT_DIR, else the checkout this package is imported from."""
+    env = os.environ.get("HOUSE_EDGE_PROJECT_DIR")
+    return Path(env).resolve() if env else Path(__file__).resolve().parents[1]
+
+
 def published_path(root: Path | None = None) -> Path:
     """The published warehouse: HOUSE_EDGE_PUBLISHED_PATH, else ROOT/warehouse/house_edge.duckdb."""
     env = os.environ.get("HOUSE_EDGE_PUBLISHED_PATH")

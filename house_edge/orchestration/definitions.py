@@ -51,10 +51,10 @@ from dagster import (
 )
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets, get_asset_key_for_model
 
+from house_edge import config, scheduled
 from house_edge import publish as publish_mod
-from house_edge import scheduled
 
-PROJECT_DIR = Path(os.environ.get("HOUSE_EDGE_PROJECT_DIR", Path(__file__).resolve().parents[2]))
+PROJECT_DIR = config.package_project_root()
 RAW_ENV = {"liquidations": "HOUSE_EDGE_RAW_LIQUIDATIONS", "price_bars": "HOUSE_EDGE_RAW_PRICE_BARS",
            "positions": "HOUSE_EDGE_RAW_POSITIONS"}
 
