@@ -16,8 +16,10 @@ GX reads the file through its SQL datasource (duckdb-engine, read-only). As ship
 broken on DuckDB (every metric fails with "list index out of range": GX fetches rows after
 closing the connection, whose rollback drops DuckDB's pending result; upstream #10738, #11579):
 ``_gx_duckdb_persisted_connection`` puts DuckDB among the dialects GX keeps one connection open
-for (as it does for SQLite), which fixes it. The scans stay in DuckDB; no table is copied into
-Python. Data Docs are then made self-contained (``house_edge.data_docs``: no CDN).
+for (as it does for SQLite), which fixes it. That connection outlives every close GX offers, so
+GX runs in a child process (the caller reopens the file read-write to publish it). The scans
+stay in DuckDB; no table is copied into Python. Data Docs are then made self-contained
+(``house_edge.data_docs``: no CDN).
 
 Each suite is one function returning its checks; add a suite by writing one more ``*_suite``
 function and listing it in ``SUITES``. Each check is tagged ``critical`` (blocks publishing) or
@@ -87,6 +89,9 @@ ASSET_KEYS: dict[str, list[str]] = {
     "marts.fct_exchange_fee_income": ["venue", "basis", "scenario", "component"],
     "marts.fct_relief_to_fee_income": ["venue", "program_name", "basis", "scenario"],
     "marts.fct_relief_programs": ["relief_program_id", "scenario"],
+    "staging.stg_venue_files__inputs": ["source_file", "record_count", "loaded_count",
+                                        "quarantined_count", "quarantine_rate",
+                                        "main_quarantine_reason", "main_quarantine_hint"],
 }
 
 
@@ -294,23 +299,19 @@ def _venue_file_checks(fmt: str, settings: dict) -> list[Check]:
     worked example). Examples name the file, its counts, main reason and what to do."""
     rate = float(settings["gate_max_quarantine_rate"])
     key = fmt.replace("-", "_")
-    columns = ("source_file, record_count, loaded_count, quarantined_count, "
-               "round(quarantine_rate, 4) as quarantine_rate, main_quarantine_reason, "
-               "main_quarantine_hint")
-    where = f"source_format = '{fmt}' and quarantine_rate > {rate}"
+    of_format = f'col("source_format")=="{fmt}"'
     return [
-        _unexpected_rows(f"venue_{key}_file_not_all_quarantined", CRITICAL,
-                         f"no {fmt} venue file has every record quarantined (it would publish "
-                         f"silently with nothing of it in the marts); allowed only when "
-                         f"gate_max_quarantine_rate is 1", VENUE_FILE_INPUTS,
-                         f"select {columns} from {{batch}} where {where} and loaded_count = 0 "
-                         f"order by source_file"),
-        _unexpected_rows(f"quarantine_rate_venue_{key}", WARNING,
-                         f"share of each {fmt} venue file's records quarantined at most "
-                         f"gate_max_quarantine_rate ({rate:g}; raise it for a known-dirty "
-                         f"capture)", VENUE_FILE_INPUTS,
-                         f"select {columns} from {{batch}} where {where} "
-                         f"order by quarantine_rate desc, source_file"),
+        _between(f"venue_{key}_file_not_all_quarantined", CRITICAL,
+                 f"no {fmt} venue file has every record quarantined (it would publish silently "
+                 f"with nothing of it in the marts); allowed only when gate_max_quarantine_rate "
+                 f"is 1", VENUE_FILE_INPUTS, "loaded_count", min_value=1,
+                 row_condition=f'{of_format} and col("quarantine_rate")>{rate}',
+                 condition_parser="great_expectations"),
+        _between(f"quarantine_rate_venue_{key}", WARNING,
+                 f"share of each {fmt} venue file's records quarantined at most "
+                 f"gate_max_quarantine_rate ({rate:g}; raise it for a known-dirty capture)",
+                 VENUE_FILE_INPUTS, "quarantine_rate", max_value=rate,
+                 row_condition=of_format, condition_parser="great_expectations"),
     ]
 
 
@@ -475,19 +476,6 @@ def _exception(info: dict) -> str | None:
     return str(nested[0].get("exception_message")) if nested else None
 
 
-def _close(execution_engine: Any) -> None:
-    """Close the connection GX kept open (its own ``close`` leaves a persisted one open): the
-    caller reopens the file, read-write to publish it, in this process."""
-    connection = getattr(execution_engine, "_connection", None)
-    if connection is not None:
-        dbapi = connection.connection.dbapi_connection  # duckdb-engine's wrapper
-        connection.close()
-        execution_engine._connection = None
-        if dbapi is not None:
-            dbapi.close()
-    execution_engine.engine.dispose()
-
-
 Outcome = dict[tuple[str, str], tuple[bool, dict, list[dict]]]
 
 
@@ -523,57 +511,56 @@ def _gx_validate(db_path: Path, suites: dict[str, list[Check]], docs_dir: Path |
 
     assets: dict[str, Any] = {}
     outcome: Outcome = {}
-    try:
-        for suite_name, checks in suites.items():
-            by_asset: dict[str, list[Check]] = {}
-            for check in checks:
-                by_asset.setdefault(check.asset, []).append(check)
-            for asset_name, asset_checks in by_asset.items():
-                if asset_name not in assets:
-                    query = asset_checks[0].query
-                    if query:
-                        assets[asset_name] = datasource.add_query_asset(asset_name, query=query)
-                    else:
-                        schema, table = asset_name.split(".")
-                        assets[asset_name] = datasource.add_table_asset(
-                            asset_name, table_name=table, schema_name=schema)
-                asset = assets[asset_name]
-                name = (f"house_edge.{suite_name}" if len(by_asset) == 1
-                        else f"house_edge.{suite_name}.{asset_name}")
-                suite = context.suites.add(gx.ExpectationSuite(name=name, meta={
-                    "notes": f"generated by house_edge.validate (suite {suite_name!r})"}))
-                for check in asset_checks:
-                    suite.add_expectation(getattr(gxe, check.expectation)(
-                        **check.kwargs, severity=check.severity,
-                        notes=f"[{check.severity}] {check.name}: {check.description}",
-                        meta={"check": check.name, "severity": check.severity,
-                              "description": check.description}))
-                vdef = context.validation_definitions.add(gx.ValidationDefinition(
-                    name=name, data=asset.add_batch_definition_whole_table(name), suite=suite))
-                keys = ASSET_KEYS.get(asset_name)
-                result_format = {"result_format": "SUMMARY",
-                                 "partial_unexpected_count": EXAMPLE_ROWS}
-                if keys:
-                    result_format["unexpected_index_column_names"] = keys
-                result = vdef.run(result_format=result_format)
-                for check, res in zip(asset_checks, result.results, strict=True):
-                    raised = _exception(res.exception_info)
-                    if raised:
-                        raise duckdb.Error(f"{suite_name}.{check.name} on {asset_name}: "
-                                           f"{raised}")
-                    found = json.loads(json.dumps(res.result, default=str))
-                    outcome[(suite_name, check.name)] = (
-                        bool(res.success), found,
-                        [] if res.success else _examples(query_rows, check, found))
-        index = None
-        if docs_dir is not None:
-            context.build_data_docs(site_names=[DOCS_SITE])
-            from house_edge.data_docs import make_offline
+    for suite_name, checks in suites.items():
+        by_asset: dict[str, list[Check]] = {}
+        for check in checks:
+            by_asset.setdefault(check.asset, []).append(check)
+        for asset_name, asset_checks in by_asset.items():
+            if asset_name not in assets:
+                query = asset_checks[0].query
+                if query:
+                    assets[asset_name] = datasource.add_query_asset(asset_name, query=query)
+                else:
+                    schema, table = asset_name.split(".")
+                    assets[asset_name] = datasource.add_table_asset(
+                        asset_name, table_name=table, schema_name=schema)
+            asset = assets[asset_name]
+            name = (f"house_edge.{suite_name}" if len(by_asset) == 1
+                    else f"house_edge.{suite_name}.{asset_name}")
+            suite = context.suites.add(gx.ExpectationSuite(name=name, meta={
+                "notes": f"generated by house_edge.validate (suite {suite_name!r})"}))
+            for check in asset_checks:
+                suite.add_expectation(getattr(gxe, check.expectation)(
+                    **check.kwargs, severity=check.severity,
+                    notes=f"[{check.severity}] {check.name}: {check.description}",
+                    meta={"check": check.name, "severity": check.severity,
+                          "description": check.description}))
+            vdef = context.validation_definitions.add(gx.ValidationDefinition(
+                name=name, data=asset.add_batch_definition_whole_table(name), suite=suite))
+            keys = ASSET_KEYS.get(asset_name)
+            result_format = {"result_format": "SUMMARY",
+                             "partial_unexpected_count": EXAMPLE_ROWS}
+            if keys:
+                result_format["unexpected_index_column_names"] = keys
+            result = vdef.run(result_format=result_format)
+            by_name = {c.name: c for c in asset_checks}
+            for res in result.results:
+                check = by_name[res.expectation_config.meta["check"]]
+                raised = _exception(res.exception_info)
+                if raised:
+                    raise duckdb.Error(f"{suite_name}.{check.name} on {asset_name}: "
+                                       f"{raised}")
+                found = json.loads(json.dumps(res.result, default=str))
+                outcome[(suite_name, check.name)] = (
+                    bool(res.success), found,
+                    [] if res.success else _examples(query_rows, check, found))
+    index = None
+    if docs_dir is not None:
+        context.build_data_docs(site_names=[DOCS_SITE])
+        from house_edge.data_docs import make_offline
 
-            make_offline(docs_dir)
-            index = str(docs_dir / "index.html")
-    finally:
-        _close(datasource.get_execution_engine())
+        make_offline(docs_dir)
+        index = str(docs_dir / "index.html")
     return outcome, index
 
 
