@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import subprocess
 
 import duckdb
 import pandas as pd
@@ -185,3 +187,24 @@ def test_a_check_gx_cannot_compute_is_an_error_not_a_data_failure(published, tmp
         "no_such_column", min_value=0)]}
     with pytest.raises(duckdb.Error, match="no_such_column"):
         validate.validate(target, tmp_path / "gate", suites=broken)
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(_chromium() is None and os.environ.get("CI") != "true",
+                    reason="headless Chromium not installed (make system-deps)")
+def test_data_docs_render_in_headless_chromium_with_no_network(published_sample_build):
+    """Every request outside the file system goes to a dead proxy: the index's tables are still
+    built by bootstrap-table (jQuery and bootstrap-table load from the site's static/vendor)."""
+    chromium = _chromium()
+    assert chromium, "CI must have headless Chromium: `make system-deps` installs it"
+    index = published_sample_build[1].data_docs_index
+    dom = subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+         "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
+         "--virtual-time-budget=5000", "--dump-dom", index.as_uri()],
+        capture_output=True, text=True, timeout=120, check=True).stdout
+    assert 'class="bootstrap-table bootstrap4"' in dom  # added by bootstrap-table's JS
+    assert "fa-check-circle" in dom
