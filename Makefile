@@ -41,7 +41,7 @@ report: $(STAMP)
 	$(BIN)/house-edge report
 
 test: $(STAMP) $(ORCH_STAMP) $(METRICS_STAMP) system-deps postgres
-	$(BIN)/ruff check house_edge tests/python
+	$(BIN)/ruff check house_edge tests/python benchmarks
 	@tmp=$$(mktemp -d) && \
 	  HOUSE_EDGE_DUCKDB_PATH=$$tmp/house_edge.duckdb $(BIN)/dbt build --profiles-dir . --project-dir . && \
 	  rm -rf $$tmp
@@ -51,13 +51,13 @@ sample: $(STAMP)
 	$(BIN)/house-edge simulate --out seeds/sample
 
 bench: $(STAMP)
-	$(BIN)/python -m house_edge.bench --scale $(SCALE) $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.bench --scale $(SCALE) $(BENCH_ARGS)
 
 # Venue-format loaders (issue 6): rows/s per format on a >= 5M-record file each.
 ROWS ?= 5000000
 .PHONY: bench-formats
 bench-formats: $(STAMP)
-	$(BIN)/python -m house_edge.bench_formats --rows $(ROWS)
+	$(BIN)/python -m benchmarks.bench_formats --rows $(ROWS)
 
 calibrate: $(STAMP)
 	$(BIN)/house-edge calibrate
@@ -66,7 +66,7 @@ docs: $(STAMP)
 	$(BIN)/dbt docs generate --profiles-dir . --project-dir .
 
 lint: $(STAMP)
-	$(BIN)/ruff check house_edge tests/python
+	$(BIN)/ruff check house_edge tests/python benchmarks
 
 # Re-resolve the pinned stack (needs the package registry) and rewrite constraints.txt.
 lock:
@@ -96,7 +96,7 @@ serve: $(STAMP) postgres
 # BI_WAREHOUSE=bench_out/scale_1/warehouse/house_edge.duckdb after `make bench SCALE=1`.
 BI_WAREHOUSE ?= warehouse/house_edge.duckdb
 bench-bi: $(STAMP) postgres
-	$(BIN)/python -m house_edge.bench_bi --warehouse $(BI_WAREHOUSE)
+	$(BIN)/python -m benchmarks.bench_bi --warehouse $(BI_WAREHOUSE)
 
 clean:
 	rm -rf target logs warehouse/.build warehouse/.incremental bench_out
@@ -124,4 +124,4 @@ dagster: $(ORCH_STAMP)
 
 # Append one more hour of liquidations vs a full rebuild (SCALE=1: >= 2M liquidations).
 bench-incremental: $(STAMP)
-	$(BIN)/python -m house_edge.bench_incremental --scale $(SCALE)
+	$(BIN)/python -m benchmarks.bench_incremental --scale $(SCALE)

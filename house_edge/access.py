@@ -47,11 +47,11 @@ def published_warehouse() -> Path:
     """The published warehouse a reader opens (HOUSE_EDGE_PUBLISHED_PATH, else the checkout's
     warehouse/house_edge.duckdb), or AccessError saying what to do: outside the checkout the
     project root cannot be found, and a missing file means nothing was built yet."""
-    from house_edge import publish
+    from house_edge import config
 
     try:
-        path = publish.published_path()
-    except publish.BuildError as exc:
+        path = config.published_path()
+    except config.BuildError as exc:
         raise AccessError("no House Edge checkout here (no dbt_project.yml in this directory or "
                           "above): run from the checkout, or set HOUSE_EDGE_PUBLISHED_PATH to "
                           "the warehouse file") from exc

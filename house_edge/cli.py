@@ -30,10 +30,10 @@ from pathlib import Path
 
 import click
 
-from house_edge import publish
+from house_edge import config, publish
 from house_edge.simulator import RAW_FILES
 
-DEFAULT_SAMPLE_DIR = Path("seeds/sample")
+DEFAULT_SAMPLE_DIR = config.DEFAULT_SAMPLE_DIR
 DEFAULT_SIMULATE_DIR = Path("warehouse/simulated")
 DEFAULT_SCALE = 0.005
 DEFAULT_SEED = 20251010
@@ -140,9 +140,9 @@ def build(raw_dir: str | None, quiet: bool, venue_file_specs: tuple[str, ...],
     try:
         extra_vars = {**publish.parse_vars(vars_text),
                       **venue_files.build_vars(specs, use_simulator=not no_simulator)}
-    except (venue_files.VenueFileError, publish.BuildError) as exc:
+    except (venue_files.VenueFileError, config.BuildError) as exc:
         raise click.ClickException(str(exc)) from exc
-    target = (Path(warehouse_dir).resolve() / publish.WAREHOUSE_BASENAME
+    target = (Path(warehouse_dir).resolve() / config.WAREHOUSE_BASENAME
               if warehouse_dir else None)
 
     raw_paths = None
@@ -155,12 +155,12 @@ def build(raw_dir: str | None, quiet: bool, venue_file_specs: tuple[str, ...],
                 raise click.ClickException(f"{raw_dir} has no {stem}.csv or {stem}.parquet")
             raw_paths[key] = found[0]
     else:
-        root = publish.project_root()
+        root = config.project_root()
         raw_paths = {k: root / DEFAULT_SAMPLE_DIR / f"{stem}.csv" for k, stem in RAW_FILES.items()}
     try:
         report = publish.build_and_publish(raw_paths=raw_paths, target=target, echo=not quiet,
                                            extra_vars=extra_vars)
-    except publish.BuildError as exc:
+    except config.BuildError as exc:
         raise click.ClickException(str(exc)) from exc
     timing = ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items())
     click.echo(f"\npublished {report.published_path} ({timing})\n")
@@ -241,7 +241,7 @@ def scheduled_run(raw_liquidations: str | None, raw_price_bars: str | None,
     publish (exit 1 if any fails)."""
     from house_edge import scheduled
 
-    root = publish.project_root()
+    root = config.project_root()
     raw_paths = {k: root / DEFAULT_SAMPLE_DIR / f"{stem}.csv" for k, stem in RAW_FILES.items()}
     for key, value in (("liquidations", raw_liquidations), ("price_bars", raw_price_bars),
                        ("positions", raw_positions)):
@@ -250,7 +250,7 @@ def scheduled_run(raw_liquidations: str | None, raw_price_bars: str | None,
     try:
         report = scheduled.run_job(raw_paths=raw_paths, full_refresh=full_refresh,
                                    all_tests=all_tests, echo=not quiet)
-    except publish.BuildError as exc:
+    except config.BuildError as exc:
         raise click.ClickException(f"scheduled run FAILED, nothing published: {exc}") from exc
     for fresh in report.freshness:
         click.echo(f"source freshness {fresh.describe()}",
@@ -281,7 +281,7 @@ def serve(host: str | None, port: int | None, data_dir: str | None, password: st
     from the published warehouse. Every later `house-edge build` refreshes it too."""
     from house_edge import serve as endpoint
 
-    path = publish.published_path()
+    path = config.published_path()
     cfg = endpoint.config_from_env(path, host=host, port=port, data_dir=data_dir,
                                    reader_password=password)
     try:

@@ -33,9 +33,8 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import yaml
-
-from house_edge.publish import RAW_VARS
+from house_edge import config
+from house_edge.config import RAW_VARS
 
 FINGERPRINT_NAME = "inputs.json"
 
@@ -69,8 +68,7 @@ class Fingerprint:
 
 def project_vars(root: Path, variables: dict) -> dict:
     """The vars a dbt run sees: dbt_project.yml's defaults overlaid with the ones passed."""
-    doc = yaml.safe_load((root / "dbt_project.yml").read_text()) or {}
-    return {**(doc.get("vars") or {}), **variables}
+    return config.project_vars(root, variables)
 
 
 def input_paths(all_vars: dict) -> dict[str, list[str]]:

@@ -24,11 +24,16 @@ from pathlib import Path
 
 import duckdb
 
+from house_edge.config import (  # noqa: F401  (BuildError, project_root, ...: their old home)
+    RAW_VARS,
+    WAREHOUSE_BASENAME,
+    BuildError,
+    project_root,
+    published_path,
+)
+from house_edge.raw_files import check_raw_files
 from house_edge.validate import ValidationSummary, describe, load_settings, validate
 
-WAREHOUSE_BASENAME = "house_edge.duckdb"
-RAW_VARS = {"price_bars": "raw_price_bars_path", "positions": "raw_positions_path",
-            "liquidations": "raw_liquidations_path"}
 # Tables that must exist and hold rows before a build may be published.
 REQUIRED_NON_EMPTY = ("marts.fct_liquidations", "marts.dim_exchanges", "marts.dim_symbols",
                       "reference.exchanges", "reference.symbols")
@@ -55,10 +60,6 @@ def phase(name: str) -> None:
         time.sleep(float(os.environ.get("HOUSE_EDGE_PAUSE_SECONDS", "60")))
 
 
-class BuildError(RuntimeError):
-    """A build step failed; the published warehouse was left as it was."""
-
-
 @dataclass
 class BuildReport:
     published_path: Path
@@ -67,26 +68,6 @@ class BuildReport:
     validation: ValidationSummary | None = None
     validation_summary_path: Path | None = None
     data_docs_index: Path | None = None
-
-
-def project_root() -> Path:
-    """The dbt project: HOUSE_EDGE_PROJECT_DIR, else the nearest parent with dbt_project.yml."""
-    env = os.environ.get("HOUSE_EDGE_PROJECT_DIR")
-    if env:
-        return Path(env).resolve()
-    here = Path.cwd().resolve()
-    for candidate in (here, *here.parents):
-        if (candidate / "dbt_project.yml").exists():
-            return candidate
-    raise BuildError("no dbt_project.yml here or above; run from the House Edge checkout "
-                     "or set HOUSE_EDGE_PROJECT_DIR")
-
-
-def published_path(root: Path | None = None) -> Path:
-    env = os.environ.get("HOUSE_EDGE_PUBLISHED_PATH")
-    if env:
-        return Path(env).resolve()
-    return (root or project_root()) / "warehouse" / WAREHOUSE_BASENAME
 
 
 def dbt_executable() -> str:
@@ -129,7 +110,6 @@ def parse_vars(text: str | None) -> dict[str, object]:
 def run_dbt(args: list[str], root: Path, db_path: Path, variables: dict[str, str],
             echo: bool = True) -> None:
     """Run one dbt command in its own process against db_path (raw CSVs pre-flighted first)."""
-    from house_edge.raw_files import check_raw_files  # imports BuildError from here
     check_raw_files(root, variables)
     cmd = [dbt_executable(), *args, "--project-dir", str(root), "--profiles-dir", str(root)]
     if variables:

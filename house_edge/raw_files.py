@@ -37,7 +37,7 @@ from typing import BinaryIO
 
 import yaml
 
-from house_edge.publish import RAW_VARS, BuildError
+from house_edge.config import RAW_VARS, BuildError
 
 SOURCES_YAML = Path("models") / "staging" / "simulator" / "_simulator__sources.yml"
 MAX_PROBLEMS = 10

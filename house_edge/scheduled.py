@@ -48,15 +48,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from house_edge import job_inputs
+from house_edge.config import WAREHOUSE_BASENAME, BuildError, project_root, published_path
 from house_edge.publish import (
-    WAREHOUSE_BASENAME,
-    BuildError,
     check_built_file,
     dbt_executable,
     finish_dbt_session,
-    project_root,
     publish_built_file,
-    published_path,
     raw_vars,
     refresh_endpoint,
     run_gate,

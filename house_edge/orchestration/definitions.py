@@ -51,10 +51,10 @@ from dagster import (
 )
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets, get_asset_key_for_model
 
+from house_edge import config, scheduled
 from house_edge import publish as publish_mod
-from house_edge import scheduled
 
-PROJECT_DIR = Path(os.environ.get("HOUSE_EDGE_PROJECT_DIR", Path(__file__).resolve().parents[2]))
+PROJECT_DIR = config.package_project_root()
 RAW_ENV = {"liquidations": "HOUSE_EDGE_RAW_LIQUIDATIONS", "price_bars": "HOUSE_EDGE_RAW_PRICE_BARS",
            "positions": "HOUSE_EDGE_RAW_POSITIONS"}
 
@@ -169,7 +169,6 @@ GATE_SUITE_MODELS = {
     "marts": "dim_exchanges",
     "waves": "fct_cascade_waves",
     "revenue": "fct_relief_to_fee_income",
-    "positions_marts": "fct_liquidation_prediction_scores",
 }
 GATE_KEYS = {suite: get_asset_key_for_model([house_edge_dbt_assets], model)
              for suite, model in GATE_SUITE_MODELS.items()}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from house_edge.bench import node_times
+from benchmarks.bench import node_times
 
 
 def _result(unique_id: str, seconds: float) -> dict:

@@ -1,7 +1,7 @@
 """Latency of the headline mart queries, through the Postgres endpoint and directly (issue 7).
 
-    python -m house_edge.bench_bi                                   # the published warehouse
-    python -m house_edge.bench_bi --warehouse bench_out/scale_1/warehouse/house_edge.duckdb
+    python -m benchmarks.bench_bi                                   # the published warehouse
+    python -m benchmarks.bench_bi --warehouse bench_out/scale_1/warehouse/house_edge.duckdb
 
 Starts a private endpoint (`house_edge.serve`, a throwaway data directory, a free loopback port),
 loads the warehouse into it (timed: the refresh every publish pays), then runs each query
@@ -72,7 +72,7 @@ def _time(run, iterations: int, warmup: int) -> tuple[float, float, int]:
 def main(argv: list[str] | None = None) -> None:
     import psycopg
 
-    from house_edge.publish import published_path
+    from house_edge.config import published_path
 
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -1,6 +1,6 @@
 """Benchmark: append one more hour of liquidations incrementally vs a full rebuild.
 
-    python -m house_edge.bench_incremental --scale 1   # >= 2M liquidations; make bench-incremental
+    python -m benchmarks.bench_incremental --scale 1   # >= 2M liquidations; make bench-incremental
 
 Simulates at the scale (Parquet), splits the raw liquidations into one file per hour, and runs
 the scheduled job (house_edge.scheduled) the way the hourly schedule would:
@@ -27,8 +27,8 @@ import json
 import shutil
 from pathlib import Path
 
+from benchmarks.bench import _timed_child
 from house_edge import job_inputs, scheduled
-from house_edge.bench import _timed_child
 
 HOUR_MS = 3_600_000
 

@@ -7,7 +7,7 @@ liquidations, inside the event window -- then builds ONLY that format's staging 
 materialised as a table) and reads the model's execution time from dbt's run_results.json
 (dbt's own start-up is not counted). Files go to ``bench_out/formats/`` (not in the repo).
 
-    python -m house_edge.bench_formats [--rows 5000000] [--formats klines-csv,fills-jsonl]
+    python -m benchmarks.bench_formats [--rows 5000000] [--formats klines-csv,fills-jsonl]
     make bench-formats
 """
 
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from house_edge import publish, venue_files
+from house_edge import config, publish, venue_files
 
 WINDOW_START_MS = 1760097600000  # 2025-10-10 12:00:00 UTC, var event_window_start
 MODELS = {
@@ -122,7 +122,7 @@ def time_model(fmt: str, files: list[Path], work: Path) -> float:
     venue = venue_files.FORMATS[fmt][0]
     path = str(files[0]) if len(files) == 1 else str(files[0].parent / "*-fundingRate-bench.csv")
     variables = {"venue_files": [{"venue": venue, "format": fmt, "path": path}]}
-    root = publish.project_root()
+    root = config.project_root()
     db = work / f"{fmt}.duckdb"
     target = work / f"target-{fmt}"
     # the model and the seeds it reads; no tests (only the model's own time is reported)

@@ -1,7 +1,7 @@
 """Benchmark: simulate at a scale, build from external files, compare with DuckDB's floor.
 
-    python -m house_edge.bench --scale 1          # >= 2M liquidations, >= 1M positions
-    python -m house_edge.bench --scale 0.005      # the default sample's size
+    python -m benchmarks.bench --scale 1          # >= 2M liquidations, >= 1M positions
+    python -m benchmarks.bench --scale 0.005      # the default sample's size
 
 Prints wall time and peak memory (max RSS of the child process) of
   * the simulator,
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> None:
           f"{counts[0]:,} liquidations, {counts[1]:,} positions, {counts[2]:,} price bars "
           f"({size_mib:,.0f} MiB raw); published fct_liquidations rows: "
           f"{rows['marts.fct_liquidations']:,}")
-    from house_edge.publish import project_root
+    from house_edge.config import project_root
 
     run_results = json.loads((project_root() / "target" / "run_results.json").read_text())
     nodes, totals = node_times(run_results)
