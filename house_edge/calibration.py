@@ -14,13 +14,19 @@ from __future__ import annotations
 import math
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from house_edge.simulator import Calibration, SimulationResult, simulate
+from house_edge.simulator import (
+    COLLATERAL_DEPEGS,
+    WINDOW_START_MS,
+    Calibration,
+    SimulationResult,
+    simulate,
+)
 
 # Published figures (USD) and tolerances; sources in event-facts.md section 1a / 1 / 2.
 PUBLISHED_BY_VENUE = {"hyperliquid": 10.3e9, "bybit": 4.65e9, "binance": 2.4e9, "okx": 1.2e9}
@@ -45,16 +51,30 @@ SYMBOL_TOLERANCE = 0.15
 # The simulated symbols without a published per-asset figure carry the rest of the total: they
 # stand for the whole long tail (hundreds of contracts) until a long-tail bucket exists.
 RESIDUAL_SYMBOLS = ("DOGE", "BNB", "ADA")
+# Collateral liquidated on Binance's depegged collateral, 21:36-22:16 UTC (Cointelegraph Research /
+# Rena Labs, event-facts.md section 1b: USDe ~346 M, wBETH 169 M, bnSOL 77 M). Read as the
+# collateral's value at par, not the positions' notional: at the published lows that collateral
+# loses 346 x 0.34 + 169 x 0.89 + 77 x 0.80 = ~331 M, the size of Binance's ~283 M depeg
+# compensation (paid on the gap between the liquidation price and the 00:00 price, section 3b).
+PUBLISHED_DEPEG_COLLATERAL = {"USDE": 346e6, "WBETH": 169e6, "BNSOL": 77e6}
+DEPEG_COLLATERAL_TOLERANCE = 0.25
+# ASSUMPTION: at most this share of Binance's cross-margin accounts holds one depegging asset.
+# USDe's shallower depeg (0.66) liquidates only the thin accounts still open at 21:36, so its
+# target is out of reach of the simulated book below this bound (reported, see check()).
+MAX_DEPEG_COLLATERAL_SHARE = 0.25
 BTC_HIGH_BEFORE_SHOCK = 122_500.0  # "Binance BTC ~122.5k before the shock" (day high 122,574)
 BTC_HIGH_TOLERANCE = 0.01
 
 # What the calibration aims at inside those ranges: the venue totals are raised pro rata so the
 # sum sits in the middle of the published 19.1-19.4 bn (the four venues' rounded figures sum to
-# only 18.55 bn), a long share of 87%, and a Binance full-to-feed ratio of 5x — the middle of
-# CoinGlass's remark that the true size "may have been 30-40 bn" (event-facts.md section 1).
+# only 18.55 bn), a long share of 87%, and a Binance full-to-feed ratio of 7.6x: the warehouse's
+# external anchor (int_public_feed_undercount) at its central value, CoinGlass's remark that the
+# true size "may have been 30-40 bn" (event-facts.md section 1) taken at 35 bn with the whole gap
+# on Binance's sampled feed: (35 - 16.85) / 2.4 = 7.6 (30 / 40 bn give 5.5 / 9.7). Until issue 15
+# the aim was 5x, below the anchor's whole range.
 AIM_TOTAL = 19.25e9
 AIM_LONG_SHARE = 0.87
-AIM_BINANCE_UNDERCOUNT = 5.0
+AIM_BINANCE_UNDERCOUNT = 7.6
 # The residual symbols carry the aimed total minus the five published assets (5.87 of 19.25 bn).
 AIM_RESIDUAL = AIM_TOTAL - sum(PUBLISHED_BY_SYMBOL.values())
 # The fit stops only when every asset is within half its tolerance, so the committed sample
@@ -77,6 +97,8 @@ class Measures:
     btc_binance_high_before_shock: float
     liquidation_count: int
     position_count: int
+    # collateral (at par) of the accounts liquidated in their asset's depeg window, by asset
+    depeg_collateral_usd: dict[str, float] = field(default_factory=dict)
 
     @property
     def binance_undercount(self) -> float:
@@ -119,7 +141,46 @@ def measure(result: SimulationResult) -> Measures:
         btc_binance_high_before_shock=float(btc["high"].to_numpy()[btc_minute < "14:57"].max()),
         liquidation_count=len(liq),
         position_count=len(result.positions),
+        depeg_collateral_usd=depeg_collateral_liquidated(result),
     )
+
+
+def depeg_collateral_liquidated(result: SimulationResult) -> dict[str, float]:
+    """Collateral at par (USD) of the accounts liquidated inside their collateral's depeg window,
+    by asset: the share of each account's collateral that its fills liquidated."""
+    out = {d[0]: 0.0 for d in COLLATERAL_DEPEGS}
+    ac = result.account_collateral
+    if ac is None or ac.empty:
+        return out
+    liq = result.liquidations
+    pos = result.positions[["position_id", "account_id", "quantity"]].rename(
+        columns={"quantity": "position_quantity"})
+    m = liq.merge(pos, on="position_id").merge(ac, on="account_id")
+    minute = (m["liquidated_at_ms"].to_numpy() - WINDOW_START_MS) / 60_000
+    for asset, start, _, end, _ in COLLATERAL_DEPEGS:
+        sel = ((m["collateral_asset"] == asset).to_numpy() & (minute >= start) & (minute < end))
+        part = m.loc[sel]
+        out[asset] = float((part["collateral_usd"] * part["quantity"]
+                            / part["position_quantity"]).sum())
+    return out
+
+
+# Hyperliquid's cascade on chain (ConejoCapital/HyperMultiAssetedADL replay of node fills,
+# /work/shared/data/real/hyperliquid; event-facts.md section 0): first liquidation 21:15:03.127,
+# ADL fills 21:16:04-21:26:57 (34,983 fills, ~2.1 bn). Not yet met by the simulator (its
+# Hyperliquid book starts liquidating with the 20:50 shock, and it has no ADL fills): strict
+# expected failures in tests/python/test_calibration_targets.py.
+HYPERLIQUID_FIRST_LIQUIDATION_MS = 1_760_130_903_127  # 2025-10-10 21:15:03.127 UTC
+HYPERLIQUID_FIRST_LIQUIDATION_TOLERANCE_MS = 30_000
+SHOCK_MS = WINDOW_START_MS + (8 * 60 + 50) * 60_000  # 20:50 UTC
+
+
+def hyperliquid_cascade_first_fill_ms(result: SimulationResult) -> int:
+    """The first Hyperliquid liquidation fill at or after the 20:50 shock (epoch ms)."""
+    liq = result.liquidations
+    t = liq.loc[(liq["venue"] == "hyperliquid") & (liq["liquidated_at_ms"] >= SHOCK_MS),
+                "liquidated_at_ms"]
+    return int(t.min())
 
 
 def _minutes(hhmm: str) -> int:
@@ -160,6 +221,29 @@ def check(m: Measures) -> list[str]:
     return problems
 
 
+# Published depeg targets the simulated book cannot reach within MAX_DEPEG_COLLATERAL_SHARE, with
+# the reason; check_depeg_collateral reports them apart (known_depeg_misses) instead of failing.
+KNOWN_DEPEG_MISSES = {
+    "USDE": "USDe fell to 0.6567 only: an account still open at 21:36 (it survived BTC's 101.5k) "
+            "needs an equity below ~1/3 of its collateral to be liquidated by it, and the "
+            "simulated book holds few such accounts (its cross accounts carry 1-3x their "
+            "margin in equity)",
+}
+
+
+def check_depeg_collateral(m: Measures) -> list[str]:
+    """The depeg targets (collateral liquidated per asset within ±25%), except the known misses."""
+    problems = []
+    for asset, published in PUBLISHED_DEPEG_COLLATERAL.items():
+        if asset in KNOWN_DEPEG_MISSES:
+            continue
+        got = m.depeg_collateral_usd.get(asset, 0.0)
+        if abs(got / published - 1) > DEPEG_COLLATERAL_TOLERANCE:
+            problems.append(f"{asset} collateral liquidated {got / 1e6:,.0f} M vs published "
+                            f"{published / 1e6:,.0f} M (±{DEPEG_COLLATERAL_TOLERANCE:.0%})")
+    return problems
+
+
 def calibrate(scale: float = 0.005, seed: int = 20251010, iterations: int = 12,
               start: Calibration | None = None, out: Path | None = None,
               log=print, fill_placement: bool = True) -> Calibration:
@@ -195,12 +279,15 @@ def _fit_aggregates(cal: Calibration, scale: float, seed: int, iterations: int,
         problems = check(m)
         log(f"iteration {i}: feed {m.feed_total_usd / 1e9:.2f} bn, long {m.long_share:.3f}, "
             f"peak {m.peak_minute}, BTC low {m.btc_binance_low:,.0f} at "
-            f"{m.btc_binance_low_minute}, undercount {m.binance_undercount:.2f}; "
+            f"{m.btc_binance_low_minute}, undercount {m.binance_undercount:.2f}, depeg "
+            + "/".join(f"{v / 1e6:.0f}" for v in m.depeg_collateral_usd.values()) + " M; "
             f"{len(problems)} targets missed")
         near_symbols = all(abs(m.feed_usd_by_symbol[s] / p - 1) <= AIM_SYMBOL_TOLERANCE
                            for s, p in PUBLISHED_BY_SYMBOL.items())
+        # the depeg targets are fitted alongside but do not hold the loop (a few heavy-tailed
+        # accounts make them noisy); check_depeg_collateral reports them, and a test holds them
         if (not problems and near_symbols
-                and abs(m.binance_undercount / AIM_BINANCE_UNDERCOUNT - 1) < 0.2):
+                and abs(m.binance_undercount / AIM_BINANCE_UNDERCOUNT - 1) < 0.1):
             return cal
         book = dict(cal.book_usd)
         for v in book:
@@ -234,7 +321,16 @@ def _fit_aggregates(cal: Calibration, scale: float, seed: int, iterations: int,
                 continue
             depth_share[venue] *= ((math.log(m.btc_low_by_venue[venue]) - ref)
                                    / (math.log(BTC_LOW_BY_VENUE[venue]) - ref)) ** 0.5
+        # depeg collateral: each asset's share of Binance's cross accounts toward its published
+        # liquidated collateral, within the bound
+        depeg = dict(cal.depeg_collateral_share)
+        if cal.collateral_depeg:
+            for asset, published in PUBLISHED_DEPEG_COLLATERAL.items():
+                got = max(m.depeg_collateral_usd.get(asset, 0.0), published * 0.05)
+                depeg[asset] = min(MAX_DEPEG_COLLATERAL_SHARE,
+                                   depeg[asset] * (published / got) ** 0.5)
         cal = replace(cal, book_usd=book, binance_feed_channels_per_symbol=int(channels),
+                      depeg_collateral_share=depeg,
                       momentum_short_usd=momentum, alpha=min(alpha, 1.0),
                       leverage_multiplier=lev_mult, symbol_book_weight=weight,
                       venue_depth_share=depth_share)
@@ -279,8 +375,8 @@ def binance_fund_flow(raw_dir: Path, work_dir: Path) -> float:
     db = work_dir / "house_edge.duckdb"
     db.unlink(missing_ok=True)  # the model is incremental: start from nothing every time
     root = publish.project_root()
-    variables = {f"raw_{k}_path": str(raw_dir / f"raw_{k}.csv")
-                 for k in ("price_bars", "positions", "liquidations")}
+    variables = publish.raw_vars({k: raw_dir / f"raw_{k}.csv"
+                                  for k in ("price_bars", "positions", "liquidations")})
     cmd = [publish.dbt_executable(), "build", "--select", f"+{FUND_FLOW_MODEL}",
            "--exclude-resource-type", "test", "unit_test",
            "--project-dir", str(root), "--profiles-dir", str(root),

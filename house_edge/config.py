@@ -17,6 +17,9 @@ WAREHOUSE_BASENAME = "house_edge.duckdb"
 # raw table -> the dbt var naming its file(s)
 RAW_VARS = {"price_bars": "raw_price_bars_path", "positions": "raw_positions_path",
             "liquidations": "raw_liquidations_path"}
+# The optional raw_account_collateral file (simulator switch collateral_depeg), read from beside
+# raw_positions (publish.raw_vars).
+OPTIONAL_RAW_VAR = "raw_account_collateral_path"
 # The event window (UTC): dbt vars event_window_start / event_window_end (dbt_project.yml).
 EVENT_WINDOW_START = "2025-10-10 12:00:00"
 EVENT_WINDOW_END = "2025-10-11 04:00:00"

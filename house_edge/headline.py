@@ -280,9 +280,9 @@ class Headline:
                 f"{r['reconciliation_status']}")
         if any(r["reconciliation_status"] == "misses" for r in self.reconciliation):
             out.append("  misses: the simulator still lacks mechanisms that drained the fund "
-                       "on the day (Binance's collateral depegs, the long tail of altcoin wicks "
-                       "toward zero, cross-margin accounts): fill placement alone cannot reach "
-                       "it (README \"The answer\")")
+                       "on the day (the long tail of altcoin wicks toward zero, multi-position "
+                       "cross-margin accounts); collateral depegs and fill placement do not "
+                       "reach it alone (README \"The answer\")")
         return out
 
 

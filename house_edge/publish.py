@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 
 from house_edge.config import (  # noqa: F401  (BuildError, project_root, ...: their old home)
+    OPTIONAL_RAW_VAR,
     RAW_VARS,
     WAREHOUSE_BASENAME,
     BuildError,
@@ -85,7 +86,28 @@ def raw_vars(raw_paths: dict[str, str | Path] | None) -> dict[str, str]:
             raise BuildError(f"unknown raw table {key!r}; expected one of {sorted(RAW_VARS)}")
         text = str(value)
         out[RAW_VARS[key]] = text if any(c in text for c in "*?[") else str(Path(text).resolve())
+    if "positions" in (raw_paths or {}):
+        out[OPTIONAL_RAW_VAR] = str(account_collateral_path(raw_paths["positions"]))
     return out
+
+
+# The optional raw_account_collateral file (simulator switch collateral_depeg): read from beside
+# raw_positions, so a simulation's accounts and its collateral always come from the same run; a
+# directory without one (an older simulation, a venue's files) gets the empty file: every account
+# USDT-margined.
+NO_ACCOUNT_COLLATERAL = Path("seeds") / "sample" / "no_collateral" / "raw_account_collateral.csv"
+
+
+def account_collateral_path(positions_path: str | Path) -> Path:
+    """The raw_account_collateral.csv beside ``positions_path`` (a file or a glob), or the
+    empty one shipped in seeds/sample/no_collateral."""
+    text = str(positions_path)
+    directory = Path(text).parent if not any(c in text for c in "*?[") else Path(
+        text.split("*")[0].split("?")[0].split("[")[0]).parent
+    candidate = directory / "raw_account_collateral.csv"
+    if candidate.is_file():
+        return candidate.resolve()
+    return (project_root() / NO_ACCOUNT_COLLATERAL).resolve()
 
 
 def parse_vars(text: str | None) -> dict[str, object]:

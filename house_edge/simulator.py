@@ -109,6 +109,32 @@ NOON_BOOK_MIN_DISTANCE = 0.03
 
 CALIBRATION_FILE = "calibration.json"
 
+# ---- Binance multi-asset collateral depegs (switch: Calibration.collateral_depeg) ------------
+# Binance valued USDe, wBETH and BNSOL collateral from its own spot books, which printed far below
+# par between 21:36 and 22:16 UTC (event-facts.md section 3a; seeds/reference/collateral_depegs.csv
+# holds the same rows with their sources, and a test keeps the two equal). Each depeg is a path of
+# the collateral's price / its reference value: 1 at the window's start, linear down to the
+# published low at ``low``, linear back to 1 at the window's end (ASSUMPTION: only the low, its
+# time for wBETH, and the window are published; USDe's and BNSOL's lows are placed at wBETH's).
+# (asset, window start, low, window end as minutes from 12:00 UTC, low price / reference)
+COLLATERAL_DEPEGS: tuple[tuple[str, int, int, int, float], ...] = (
+    ("USDE", 9 * 60 + 36, 9 * 60 + 40, 10 * 60 + 16, 0.6567),  # 0.6567 vs 1 USD
+    ("WBETH", 9 * 60 + 36, 9 * 60 + 40, 10 * 60 + 16, 0.1132),  # ~430 vs ETH > 3,800
+    ("BNSOL", 9 * 60 + 36, 9 * 60 + 40, 10 * 60 + 16, 0.1959),  # 34.90 vs SOL 178.11 at 21:40
+)
+COLLATERAL_ASSETS = tuple(d[0] for d in COLLATERAL_DEPEGS)
+COLLATERAL_VENUE = "binance"
+
+
+def collateral_ratio(asset_idx: int, minute: float) -> float:
+    """The collateral's Binance price / its reference value at ``minute`` (from 12:00 UTC)."""
+    _, start, low_at, end, low = COLLATERAL_DEPEGS[asset_idx]
+    if minute <= start or minute >= end:
+        return 1.0
+    if minute <= low_at:
+        return 1.0 - (1.0 - low) * (minute - start) / (low_at - start)
+    return 1.0 - (1.0 - low) * (end - minute) / (end - low_at)
+
 
 @dataclass
 class Calibration:
@@ -150,6 +176,15 @@ class Calibration:
     fill_placement_low: float = 0.125
     fill_placement_high: float = 0.125
     binance_fund_flow_usd: dict[str, float] = field(default_factory=dict)
+    # Switch: Binance multi-asset accounts whose collateral is USDe / wBETH / BNSOL, marked on
+    # the depeg paths (COLLATERAL_DEPEGS) and liquidated whole when the marked equity falls below
+    # maintenance. Off: every account is USDT-margined (the model before issue 15).
+    collateral_depeg: bool = True
+    # Share of Binance's cross-margin accounts whose whole margin is held in each asset,
+    # calibrated so the collateral (at par) liquidated in the depeg window is the published
+    # USDe ~346 M, wBETH 169 M, BNSOL 77 M (event-facts.md section 1b; calibration.py).
+    depeg_collateral_share: dict[str, float] = field(default_factory=lambda: {
+        "USDE": 0.03, "WBETH": 0.015, "BNSOL": 0.007})
 
     @classmethod
     def load(cls, path: Path | None = None) -> Calibration:
@@ -168,6 +203,9 @@ class SimulationResult:
     price_bars: pd.DataFrame
     positions: pd.DataFrame
     liquidations: pd.DataFrame
+    # raw_account_collateral: one row per account holding a depegging collateral asset
+    # (account_id, venue, collateral_asset, collateral_usd at par); None = all USDT
+    account_collateral: pd.DataFrame | None = None
 
 
 # ----------------------------------------------------------------------------- exogenous path
@@ -365,13 +403,21 @@ def simulate(scale: float = 0.005, seed: int = 20251010, calibration: Calibratio
     # ---- the book at 12:00 (entries spread over the preceding days' path)
     pos_cols: dict[str, list[np.ndarray]] = {k: [] for k in (
         "venue", "symbol", "side_long", "entry", "qty", "leverage", "mmr", "maint_amount",
-        "cross", "liq", "bankrupt", "opened_minute")}
+        "cross", "liq", "bankrupt", "opened_minute", "collateral")}
     books: list[list[list[_Book]]] = [[[] for _ in range(n_s)] for _ in range(n_v)]
     next_id = 0
+    # Positions already closed (queued for liquidation, or liquidated whole by a collateral
+    # depeg): a later crossing of their liquidation price must not close them again.
+    closed = np.zeros(0, dtype=bool)
+    # Binance accounts on depegging collateral, per symbol: arrays checked every depeg minute
+    depeg_accounts: list[list[dict[str, np.ndarray]]] = [[] for _ in range(n_s)]
+    collateral_vi = VENUES.index(COLLATERAL_VENUE)
+    depeg_share = np.array([cal.depeg_collateral_share.get(a, 0.0) if cal.collateral_depeg
+                            else 0.0 for a in COLLATERAL_ASSETS])
 
     def add_batch(vi: int, si: int, batch: dict[str, np.ndarray], minute: int,
                   price_now: float, min_distance: float = 0.0) -> None:
-        nonlocal next_id
+        nonlocal next_id, closed
         if not batch:
             return
         # A snapshot holds open positions only: drop any already beyond its liquidation price,
@@ -385,6 +431,24 @@ def simulate(scale: float = 0.005, seed: int = 20251010, calibration: Calibratio
             return
         ids = np.arange(next_id, next_id + n)
         next_id += n
+        closed = np.concatenate([closed, np.zeros(n, dtype=bool)])
+        # collateral: a separate random stream, so switching the mechanism on or off never
+        # redraws the book; only cross-margin (multi-asset mode) accounts on Binance
+        collateral = np.full(n, -1, dtype=np.int64)
+        if vi == collateral_vi and depeg_share.sum() > 0:
+            u = _venue_symbol_rng(seed, vi, si, 7000 + minute + 1).random(n)
+            edges = np.cumsum(depeg_share)
+            pick = np.searchsorted(edges, u, side="right")
+            collateral = np.where(batch["cross"] & (pick < len(COLLATERAL_ASSETS)), pick, -1)
+            on = collateral >= 0
+            if on.any():
+                depeg_accounts[si].append({
+                    "ids": ids[on], "is_long": batch["side_long"][on],
+                    "entry": batch["entry"][on], "qty": batch["qty"][on],
+                    "margin": batch["qty"][on] * batch["entry"][on] / batch["leverage"][on],
+                    "mmr": batch["mmr"][on], "maint": batch["maint_amount"][on],
+                    "asset": collateral[on]})
+        pos_cols["collateral"].append(collateral)
         for k, v in batch.items():
             pos_cols[k].append(v)
         pos_cols["venue"].append(np.full(n, vi))
@@ -468,10 +532,19 @@ def simulate(scale: float = 0.005, seed: int = 20251010, calibration: Calibratio
                     r = bk.reach(mark_lo if bk.is_long else mark_hi)
                     if r > bk.next:
                         side = 0 if bk.is_long else 1
-                        queues[(vi, si, bk.is_long)].append(
-                            [bk.ids[bk.next : r], bk.notional[bk.next : r], int(t)])
-                        queued_usd[vi, si, side] += bk.notional_between(bk.next, r)
+                        new_ids = bk.ids[bk.next : r]
+                        keep = ~closed[new_ids]
+                        closed[new_ids] = True
+                        if keep.any():
+                            queues[(vi, si, bk.is_long)].append(
+                                [new_ids[keep], bk.notional[bk.next : r][keep], int(t)])
+                            queued_usd[vi, si, side] += bk.notional_between(bk.next, r)
                         bk.next = r
+                # ... accounts on depegging collateral marked on the depeg paths: liquidated
+                # whole (positions and collateral) when the marked equity is below maintenance
+                if vi == collateral_vi and depeg_accounts[si]:
+                    _depeg_liquidations(depeg_accounts[si], book, closed, int(t), mark_lo,
+                                        mark_hi, fills, liq_notional, vi, si, (o, hi, lo, c))
                 # ... and the engine executes up to its capacity, oldest first
                 for is_long in (True, False):
                     side = 0 if is_long else 1
@@ -527,7 +600,67 @@ def simulate(scale: float = 0.005, seed: int = 20251010, calibration: Calibratio
     positions = _positions_frame(pos_cols, scale)
     liquidations = _fills_frame(fills, positions, seed, scale, cal)
     price_bars = _bars_frame(bars, liq_notional, base_volume)
-    return SimulationResult(price_bars=price_bars, positions=positions, liquidations=liquidations)
+    collateral = np.concatenate(pos_cols["collateral"])
+    on = collateral >= 0
+    held = positions.loc[on]
+    account_collateral = pd.DataFrame({
+        "account_id": held["account_id"].to_numpy(),
+        "venue": held["venue"].to_numpy(),
+        "collateral_asset": np.array(COLLATERAL_ASSETS, dtype=object)[collateral[on]],
+        "collateral_usd": np.round((held["quantity"] * held["entry_price"]
+                                    / held["leverage"]).to_numpy(), 2),
+    })
+    return SimulationResult(price_bars=price_bars, positions=positions, liquidations=liquidations,
+                            account_collateral=account_collateral)
+
+
+def _depeg_liquidations(accounts: list[dict[str, np.ndarray]], book: list[_Book],
+                        closed: np.ndarray, t: int, mark_lo: float, mark_hi: float, fills: list,
+                        liq_notional: np.ndarray, vi: int, si: int,
+                        bar: tuple[float, float, float, float]) -> None:
+    """Whole-account liquidation of the accounts on depegging collateral in minute ``t``: the
+    account's equity is its collateral at the depeg path's lowest value in the minute plus the
+    position's P&L at the adverse mark; below maintenance margin the account is closed within
+    the minute (a fill placed like a queued one, from the bar's open toward its extreme). These
+    fills do not move the perp's price: Binance's market-wide drop was over before the depegs
+    began (event-facts.md section 0, 21:20-21:21 vs after 21:36)."""
+    hit_ids = []
+    for acc in accounts:
+        alive = ~closed[acc["ids"]]
+        if not alive.any():
+            continue
+        ratio = np.ones(acc["ids"].shape[0])
+        active = False
+        for a in range(len(COLLATERAL_DEPEGS)):
+            r = min(collateral_ratio(a, t), collateral_ratio(a, t + 1))
+            if r < 1.0:
+                active = True
+                ratio[acc["asset"] == a] = r
+        if not active:
+            return
+        mark = np.where(acc["is_long"], mark_lo, mark_hi)
+        pnl = acc["qty"] * (mark - acc["entry"]) * np.where(acc["is_long"], 1.0, -1.0)
+        equity = acc["margin"] * ratio + pnl
+        maintenance = acc["mmr"] * acc["qty"] * mark + acc["maint"]
+        hit = alive & (ratio < 1.0) & (equity < maintenance)
+        if not hit.any():
+            continue
+        for is_long in (True, False):
+            m = hit & (acc["is_long"] == is_long)
+            if m.any():
+                ids = acc["ids"][m]
+                fills.append((ids, vi, si, t, *bar, is_long, True, "open"))
+                liq_notional[vi, si, t, 0 if is_long else 1] += float(
+                    (acc["qty"][m] * acc["entry"][m]).sum())
+        closed[acc["ids"][hit]] = True
+        hit_ids.append(acc["ids"][hit])
+    if hit_ids:  # the closed accounts leave the books: a later crossing finds no notional
+        gone = np.concatenate(hit_ids)
+        for bk in book:
+            m = np.isin(bk.ids, gone)
+            if m.any():
+                bk.notional = np.where(m, 0.0, bk.notional)
+                bk.cum = np.concatenate([[0.0], np.cumsum(bk.notional)])
 
 
 # ----------------------------------------------------------------------------- outputs
@@ -606,10 +739,12 @@ def _fills_frame(fills: list, positions: pd.DataFrame, seed: int, scale: float,
     entry_all = positions["entry_price"].to_numpy()
     cols: dict[str, list[np.ndarray]] = {k: [] for k in (
         "idx", "venue", "symbol", "long", "quantity", "price", "ms")}
-    for idx, vi, si, t, o, hi, lo, c, is_long, was_queued in fills:
-        p = liq_all[idx]
+    for idx, vi, si, t, o, hi, lo, c, is_long, was_queued, *trigger in fills:
         n = idx.shape[0]
         op, hp, lp = math.exp(o), math.exp(hi), math.exp(lo)
+        # a whole-account (collateral) liquidation is triggered by equity, not by the position's
+        # liquidation price: it fills from the bar's open toward the extreme
+        p = np.full(n, op) if trigger else liq_all[idx]
         down = c < o
         toward = _placement(rng.random(n), cal.fill_placement_toward_extreme[VENUES[vi]])
         if is_long:
@@ -720,6 +855,10 @@ def _bars_frame(bars: np.ndarray, liq_notional: np.ndarray, base_volume: np.ndar
 
 RAW_FILES = {"price_bars": "raw_price_bars", "positions": "raw_positions",
              "liquidations": "raw_liquidations"}
+# Optional: accounts on depegging collateral (Calibration.collateral_depeg). Read by the dbt
+# source simulator.account_collateral through var raw_account_collateral_path, which
+# publish.raw_vars points at the file beside raw_positions (or at an empty one when absent).
+OPTIONAL_RAW_FILES = {"account_collateral": "raw_account_collateral"}
 
 
 def write(result: SimulationResult, out_dir: Path, fmt: str = "csv") -> dict[str, Path]:
@@ -731,9 +870,11 @@ def write(result: SimulationResult, out_dir: Path, fmt: str = "csv") -> dict[str
         "positions": result.positions.drop(columns=["_liq", "_bankrupt"]),
         "liquidations": result.liquidations,
     }
+    if result.account_collateral is not None:
+        frames["account_collateral"] = result.account_collateral
     written = {}
     for key, frame in frames.items():
-        path = out_dir / f"{RAW_FILES[key]}.{fmt}"
+        path = out_dir / f"{({**RAW_FILES, **OPTIONAL_RAW_FILES})[key]}.{fmt}"
         if fmt == "csv":
             frame.to_csv(path, index=False, lineterminator="\n",
                          float_format=None)

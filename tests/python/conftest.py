@@ -25,6 +25,7 @@ def committed_sample():
         price_bars=pd.read_csv(SAMPLE / "raw_price_bars.csv"),
         positions=pd.read_csv(SAMPLE / "raw_positions.csv"),
         liquidations=pd.read_csv(SAMPLE / "raw_liquidations.csv"),
+        account_collateral=pd.read_csv(SAMPLE / "raw_account_collateral.csv"),
     )
 
 

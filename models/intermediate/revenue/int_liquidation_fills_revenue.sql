@@ -43,6 +43,14 @@ fee_schedules as (
     select * from {{ ref('fee_schedules') }}
 ),
 
+account_collateral as (
+    select * from {{ ref('stg_simulator__account_collateral') }}
+),
+
+collateral_depegs as (
+    select * from {{ ref('collateral_depegs') }}
+),
+
 mechanisms as (
     select * from {{ ref('venue_liquidation_mechanisms') }}
 ),
@@ -89,20 +97,56 @@ fills as (
         liquidations.price,
         liquidations.notional_usd,
         liquidations.is_shown_in_public_feed,
+        liquidations.liquidated_at,
+        positions.account_id,
+        positions.quantity as position_quantity,
         positions.bankruptcy_price,
         positions.maintenance_margin_rate,
         -- the trader's margin on the liquidated amount (isolated: entry notional / leverage)
         liquidations.quantity * positions.entry_price / positions.leverage
             as trader_margin_posted_usd,
         {{ margin_left_usd('liquidations.is_long', 'liquidations.quantity',
-                           'liquidations.price', 'positions.bankruptcy_price') }} as margin_left_usd,
+                           'liquidations.price', 'positions.bankruptcy_price') }} as price_margin_left_usd,
         {{ bankruptcy_payout_usd('liquidations.is_long', 'liquidations.quantity',
-                                 'liquidations.price', 'positions.bankruptcy_price') }} as loss_beyond_bankruptcy_usd
+                                 'liquidations.price', 'positions.bankruptcy_price') }} as price_loss_beyond_bankruptcy_usd
     -- inner join: a fill without its position has no bankruptcy price, so no margin to split;
     -- fct_liquidations' relationships test already flags such fills.
     from liquidations
     inner join fill_positions as positions
         on liquidations.position_id = positions.position_id
+),
+
+-- Collateral depegs (seed collateral_depegs, simulator switch collateral_depeg): a fill of an
+-- account whose margin is held in USDe / wBETH / BNSOL, inside that asset's depeg window, loses
+-- the collateral's fall below par on the liquidated share of the position. The collateral's
+-- Binance price follows the seed's path: 1 at the window's start, linear to the published low,
+-- linear back to 1 at its end. Where the liquidation engine sold the collateral in its thin
+-- book is not published (USDe's book fell from ~89M to ~2M deep): high scenario = at the path's
+-- value in the fill's minute, low = at the published low, central = halfway.
+fill_collateral as (
+    select
+        fills.liquidation_id,
+        account_collateral.collateral_usd * fills.quantity / nullif(fills.position_quantity, 0)
+            as collateral_at_par_usd,
+        collateral_depegs.low_price_ratio,
+        case
+            when fills.liquidated_at < collateral_depegs.low_at_utc
+                then 1 - (1 - collateral_depegs.low_price_ratio)
+                    * {{ dbt.datediff('collateral_depegs.window_start_utc', 'fills.liquidated_at', 'second') }}
+                    / {{ dbt.datediff('collateral_depegs.window_start_utc', 'collateral_depegs.low_at_utc', 'second') }}
+            else 1 - (1 - collateral_depegs.low_price_ratio)
+                * {{ dbt.datediff('fills.liquidated_at', 'collateral_depegs.window_end_utc', 'second') }}
+                / {{ dbt.datediff('collateral_depegs.low_at_utc', 'collateral_depegs.window_end_utc', 'second') }}
+        end as path_price_ratio
+    from fills
+    inner join account_collateral
+        on fills.account_id = account_collateral.account_id
+        and fills.venue = account_collateral.venue
+    inner join collateral_depegs
+        on account_collateral.venue = collateral_depegs.venue
+        and account_collateral.collateral_asset = collateral_depegs.collateral_asset
+        and fills.liquidated_at >= collateral_depegs.window_start_utc
+        and fills.liquidated_at < collateral_depegs.window_end_utc
 ),
 
 fills_with_terms as (
@@ -114,7 +158,7 @@ fills_with_terms as (
         -- the fill's maintenance margin; venues without a backstop share apply the surplus share
         -- to every fill.
         coalesce(
-            fills.margin_left_usd
+            fills.price_margin_left_usd
             < mechanisms.backstop_equity_share_of_maintenance_margin
             * fills.maintenance_margin_rate * fills.notional_usd,
             true
@@ -124,9 +168,19 @@ fills_with_terms as (
         coalesce(surplus_shares.surplus_share, 0) as surplus_share,
         -- no ADL assumption: the fund or vault pays the whole loss
         coalesce(surplus_shares.adl_loss_share, 0) as adl_loss_share,
-        coalesce(pool_symbol.pool_id, pool_default.pool_id) as insurance_pool_id
+        coalesce(pool_symbol.pool_id, pool_default.pool_id) as insurance_pool_id,
+        coalesce(
+            fill_collateral.collateral_at_par_usd * (1 - case scenarios.scenario
+                when 'low' then fill_collateral.low_price_ratio
+                when 'central' then (fill_collateral.low_price_ratio + fill_collateral.path_price_ratio) / 2
+                else fill_collateral.path_price_ratio
+            end),
+            0
+        ) as collateral_depeg_loss_usd
     from fills
     cross join scenarios
+    left join fill_collateral
+        on fills.liquidation_id = fill_collateral.liquidation_id
     left join mechanisms
         on fills.venue = mechanisms.venue
     left join fee_rates as taker
@@ -155,13 +209,28 @@ fills_with_terms as (
         and pool_default.symbol = '*'
 ),
 
+-- the collateral's depeg loss comes off the margin left first; beyond it, the fund pays
+with_collateral as (
+    select
+        *,
+        greatest(price_margin_left_usd + price_loss_beyond_bankruptcy_usd
+            - collateral_depeg_loss_usd, 0) as margin_left_usd,
+        least(price_margin_left_usd + price_loss_beyond_bankruptcy_usd
+            - collateral_depeg_loss_usd, 0) as loss_beyond_bankruptcy_usd,
+        -- the part of the loss beyond bankruptcy that only the collateral's depeg caused
+        least(price_margin_left_usd + price_loss_beyond_bankruptcy_usd
+            - collateral_depeg_loss_usd, 0) - price_loss_beyond_bankruptcy_usd
+            as collateral_depeg_shortfall_usd
+    from fills_with_terms
+),
+
 revenue as (
     select
         *,
         taker_fee_rate * notional_usd as liquidation_taker_fee_usd,
         -- the clearance fee cannot exceed the margin left at the fill
         least(clearance_fee_rate * notional_usd, margin_left_usd) as clearance_fee_usd
-    from fills_with_terms
+    from with_collateral
 ),
 
 final as (
@@ -192,6 +261,8 @@ final as (
             else 0
         end as insurance_surplus_usd,
         loss_beyond_bankruptcy_usd,
+        collateral_depeg_loss_usd,
+        collateral_depeg_shortfall_usd,
         -- the part of the loss beyond bankruptcy the fund or vault pays; ADL passes the rest to
         -- profitable counterparties (not the venue's money)
         loss_beyond_bankruptcy_usd - adl_loss_share * loss_beyond_bankruptcy_usd as insurance_payout_usd,

@@ -5,6 +5,9 @@
 --   margin_surplus           margin left after the fee that the fund or vault keeps (Bybit's
 --                            takeover at the bankruptcy price, HLP's backstop)
 --   payout_beyond_bankruptcy the whole loss on fills beyond the bankruptcy price (negative)
+--   collateral_depeg_shortfall the further loss beyond bankruptcy on accounts whose collateral
+--                            (USDe / wBETH / BNSOL) depegged on Binance (negative; seed
+--                            collateral_depegs, simulator switch collateral_depeg)
 --   adl_offset               the part of that loss auto-deleveraging passed to profitable
 --                            counterparties (positive; seed venue_liquidation_mechanisms)
 --   backstop_unwind_pnl      the vault's P&L unwinding the positions it took over
@@ -37,7 +40,9 @@ pool_sums as (
         scenario,
         sum(clearance_fee_usd) as clearance_fee_usd,
         sum(insurance_surplus_usd) as margin_surplus_usd,
-        sum(loss_beyond_bankruptcy_usd) as payout_beyond_bankruptcy_usd,
+        sum(loss_beyond_bankruptcy_usd - collateral_depeg_shortfall_usd)
+            as payout_beyond_bankruptcy_usd,
+        sum(collateral_depeg_shortfall_usd) as collateral_depeg_shortfall_usd,
         sum(insurance_payout_usd - loss_beyond_bankruptcy_usd) as adl_offset_usd
     from fill_revenue
     group by 1, 2, 3
@@ -60,6 +65,9 @@ simulated_components as (
     select venue, pool_id, scenario, 'margin_surplus', margin_surplus_usd from pool_sums
     union all
     select venue, pool_id, scenario, 'payout_beyond_bankruptcy', payout_beyond_bankruptcy_usd
+    from pool_sums
+    union all
+    select venue, pool_id, scenario, 'collateral_depeg_shortfall', collateral_depeg_shortfall_usd
     from pool_sums
     union all
     select venue, pool_id, scenario, 'adl_offset', adl_offset_usd from pool_sums
