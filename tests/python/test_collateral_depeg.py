@@ -31,10 +31,10 @@ def test_simulator_depeg_paths_are_the_seed_rows():
     assert set(rows) == set(simulator.COLLATERAL_ASSETS)
     for asset, start, low_at, end, ratio in simulator.COLLATERAL_DEPEGS:
         r = rows[asset]
-        assert (start, low_at, end) == (_minute(r.window_start_utc), _minute(r.low_at_utc),
-                                        _minute(r.window_end_utc))
+        assert (start, low_at, end) == (_minute(r.window_starts_at), _minute(r.low_at),
+                                        _minute(r.window_ends_at))
         assert ratio == pytest.approx(r.low_price_ratio)
-        assert r.low_price_usd / r.reference_price_usd == pytest.approx(ratio, abs=5e-5)
+        assert r.low_price / r.reference_price == pytest.approx(ratio, abs=5e-5)
 
 
 def test_depeg_path_is_par_outside_the_window_and_the_published_low_at_its_low():

@@ -130,13 +130,13 @@ fill_collateral as (
             as collateral_at_par_usd,
         collateral_depegs.low_price_ratio,
         case
-            when fills.liquidated_at < collateral_depegs.low_at_utc
+            when fills.liquidated_at < collateral_depegs.low_at
                 then 1 - (1 - collateral_depegs.low_price_ratio)
-                    * {{ dbt.datediff('collateral_depegs.window_start_utc', 'fills.liquidated_at', 'second') }}
-                    / {{ dbt.datediff('collateral_depegs.window_start_utc', 'collateral_depegs.low_at_utc', 'second') }}
+                    * {{ dbt.datediff('collateral_depegs.window_starts_at', 'fills.liquidated_at', 'second') }}
+                    / {{ dbt.datediff('collateral_depegs.window_starts_at', 'collateral_depegs.low_at', 'second') }}
             else 1 - (1 - collateral_depegs.low_price_ratio)
-                * {{ dbt.datediff('fills.liquidated_at', 'collateral_depegs.window_end_utc', 'second') }}
-                / {{ dbt.datediff('collateral_depegs.low_at_utc', 'collateral_depegs.window_end_utc', 'second') }}
+                * {{ dbt.datediff('fills.liquidated_at', 'collateral_depegs.window_ends_at', 'second') }}
+                / {{ dbt.datediff('collateral_depegs.low_at', 'collateral_depegs.window_ends_at', 'second') }}
         end as path_price_ratio
     from fills
     inner join account_collateral
@@ -145,8 +145,8 @@ fill_collateral as (
     inner join collateral_depegs
         on account_collateral.venue = collateral_depegs.venue
         and account_collateral.collateral_asset = collateral_depegs.collateral_asset
-        and fills.liquidated_at >= collateral_depegs.window_start_utc
-        and fills.liquidated_at < collateral_depegs.window_end_utc
+        and fills.liquidated_at >= collateral_depegs.window_starts_at
+        and fills.liquidated_at < collateral_depegs.window_ends_at
 ),
 
 fills_with_terms as (
