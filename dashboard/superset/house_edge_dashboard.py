@@ -137,7 +137,7 @@ order by 1, 2
 
 # One row per (basis, measure) with the low / central / high values side by side, so a chart
 # draws the three scenarios as three bars in that order.
-RANGES_SQL = f"""
+RANGES_SQL = """
 with answer as (
     select * from marts.fct_relief_to_fee_income
     where venue = 'binance' and relief_kind = 'relief' and is_exchange_funded
@@ -225,7 +225,7 @@ select
         when 'adl_offset' then 'Passed to winners by ADL'
         when 'backstop_unwind_pnl' then 'Backstop vault''s unwind P&L'
         else component
-    end as flow,
+    end as flow_kind,
     cast(flow_usd as double) as flow_usd
 from marts.fct_insurance_fund_flows
 where basis = 'published_scaled' and scenario = 'central' and flow_usd <> 0
@@ -250,14 +250,14 @@ select
 from marts.dim_exchanges
 """
 
-WAVES_SQL = """
+WAVES_SQL = f"""
 select
     cast(wave_number as integer) as wave_number,
     strftime(started_at, '%H:%M:%S') as started,
     strftime(ended_at, '%H:%M:%S') as ended,
-    cast(notional_usd as double) as notional_usd,
-    cast(long_share as double) as long_share,
-    cast(price_drawdown_rate as double) as price_drawdown_rate,
+    {_musd('cast(notional_usd as double)')} as notional,
+    printf('%.0f%%', 100 * cast(long_share as double)) as long_share,
+    printf('%.1f%%', 100 * cast(price_drawdown_rate as double)) as price_drawdown,
     leading_venue
 from marts.fct_cascade_waves
 where scope = 'market'
@@ -275,8 +275,8 @@ LEVERAGE_SQL = """
 select
     case when is_long then 'Longs' else 'Shorts' end as side_in_words,
     case
-        when leverage < 5 then 'under 5x'
-        when leverage < 10 then '5-10x'
+        when leverage < 5 then '01-05x'
+        when leverage < 10 then '05-10x'
         when leverage < 25 then '10-25x'
         when leverage < 50 then '25-50x'
         else '50x and more'
@@ -346,7 +346,7 @@ DATASETS: dict[str, tuple[str, list[dict], list[dict], list[str]]] = {
         _metric("published_high", "Published, high", "max(published_high_usd)", USD)],
         ["fct_fund_flow_reconciliation"]),
     "ledger_fund_flows": (FUND_FLOWS_SQL, [
-        _col("pool_name", "Fund or vault"), _col("flow", "Flow"),
+        _col("pool_name", "Fund or vault"), _col("flow_kind", "Flow"),
         _col("flow_usd", "Flow (USD)", "DOUBLE")], [
         _metric("net_flow", "Net flow", "sum(flow_usd)", USD)], ["fct_insurance_fund_flows"]),
     "cascade_minutes": (MINUTES_SQL, [
@@ -372,9 +372,8 @@ DATASETS: dict[str, tuple[str, list[dict], list[dict], list[str]]] = {
                 USD)], ["dim_symbols"]),
     "cascade_waves": (WAVES_SQL, [
         _col("wave_number", "Wave", "INTEGER"), _col("started", "Started (UTC)"),
-        _col("ended", "Ended (UTC)"), _col("notional_usd", "Liquidated notional", "DOUBLE"),
-        _col("long_share", "Share of longs", "DOUBLE"),
-        _col("price_drawdown_rate", "BTC drawdown", "DOUBLE"),
+        _col("ended", "Ended (UTC)"), _col("notional", "Liquidated notional"),
+        _col("long_share", "Share of longs"), _col("price_drawdown", "BTC drawdown"),
         _col("leading_venue", "Leading venue")], [], ["fct_cascade_waves"]),
     "cascade_leverage": (LEVERAGE_SQL, [
         _col("side_in_words", "Side"), _col("leverage_band", "Leverage"),
@@ -405,7 +404,7 @@ def _bar(x: str, metrics: list[str], *, x_title: str, y_title: str, y_format: st
         "show_legend": True, "legendOrientation": "top", "legendType": "scroll",
         "show_value": True, "stack": "Stack" if stack else None, "rich_tooltip": True,
         "truncate_metric": True, "x_axis_sort_asc": True, "color_scheme": "supersetColors",
-        "only_total": True, "sort_series_type": "sum", "zoomable": False,
+        "only_total": True, "zoomable": False,
     }
 
 
@@ -475,8 +474,8 @@ CHARTS: dict[str, tuple[str, str, dict]] = {
                                  "published_low", "published_high"], x_title="",
                    y_title="US dollars (users' money, not income)")),
     "fund_flows": ("Ledger (b): what moved each fund or vault (central)", "ledger_fund_flows",
-                   _bar("pool_name", ["net_flow"], groupby=["flow"], x_title="",
-                        y_title="US dollars", stack=True, horizontal=True)),
+                   _bar("pool_name", ["net_flow"], groupby=["flow_kind"], x_title="",
+                        y_title="US dollars", stack=True)),
     "timeline": ("Liquidated notional per minute, by venue", "cascade_minutes", {
         "viz_type": "echarts_timeseries_line", "x_axis": "minute_at", "time_grain_sqla": "PT1M",
         "metrics": ["liquidated"], "groupby": ["venue_name"], "adhoc_filters": [],
@@ -497,8 +496,8 @@ CHARTS: dict[str, tuple[str, str, dict]] = {
                  _bar("leverage_band", ["liquidated"], groupby=["side_in_words"],
                       x_title="Leverage", y_title="US dollars", stack=True)),
     "waves": ("The waves of the cascade (market-wide)", "cascade_waves",
-              _table(["wave_number", "started", "ended", "notional_usd", "long_share",
-                      "price_drawdown_rate", "leading_venue"], order_by="wave_number")),
+              _table(["wave_number", "started", "ended", "notional", "long_share",
+                      "price_drawdown", "leading_venue"], order_by="wave_number")),
     "build": ("Which build this is", "build_info", _table(["published", "dbt_invocation_id"])),
 }
 
@@ -617,6 +616,12 @@ def bundle(warehouse: Path) -> dict[str, str]:
             for path, body in files.items()}
 
 
+def _typed(contents: dict[str, str], kind: str) -> dict[str, str]:
+    """The bundle with metadata.yaml declaring `kind` (each import command checks it)."""
+    metadata = yaml.safe_load(contents["metadata.yaml"]) | {"type": kind}
+    return contents | {"metadata.yaml": yaml.safe_dump(metadata, sort_keys=False)}
+
+
 def write_bundle(warehouse: Path, out: Path) -> Path:
     """`out/house_edge_dashboard.zip`: `superset import-dashboards -p` takes it as is."""
     out.mkdir(parents=True, exist_ok=True)
@@ -648,7 +653,10 @@ def build(warehouse: Path) -> None:
     app = create_app()
     with app.app_context():
         from superset import db, security_manager
+        from superset.commands.chart.importers.v1 import ImportChartsCommand
         from superset.commands.dashboard.importers.v1 import ImportDashboardsCommand
+        from superset.commands.database.importers.v1 import ImportDatabasesCommand
+        from superset.commands.dataset.importers.v1 import ImportDatasetsCommand
         from superset.utils.core import override_user
 
         admin = security_manager.find_user(username="admin")
@@ -666,8 +674,16 @@ def build(warehouse: Path) -> None:
                 security_manager.add_permission_role(public, pv)
         db.session.commit()
 
+        # A dashboard import never overwrites its charts, datasets or database (Superset
+        # imports those with overwrite=False), so each kind is imported on its own first: a
+        # re-run applies every change made here and follows a moved warehouse.
+        contents = bundle(warehouse)
         with override_user(admin):
-            ImportDashboardsCommand(bundle(warehouse), overwrite=True).run()
+            for command, kind in ((ImportDatabasesCommand, "Database"),
+                                  (ImportDatasetsCommand, "SqlaTable"),
+                                  (ImportChartsCommand, "Slice"),
+                                  (ImportDashboardsCommand, "Dashboard")):
+                command(_typed(contents, kind), overwrite=True).run()
         db.session.commit()
     zip_path = write_bundle(warehouse, home)
     print(f"imported dashboard '{SLUG}' ({len(CHARTS)} charts) over {warehouse}; "

@@ -36,13 +36,15 @@ def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-pytestmark = [
-    pytest.mark.skipif(not SUPERSET_PYTHON.exists(),
-                       reason=f"Superset is not installed ({SUPERSET_PYTHON} missing): "
-                              "`make test-dashboard` installs it and runs this test"),
-    pytest.mark.skipif(_chromium() is None,
-                       reason="headless Chromium not installed (`make system-deps` installs it)"),
-]
+def needs_superset_and_chromium(test):
+    """The rendering tests: skipped, saying what to install, without Superset or Chromium."""
+    test = pytest.mark.skipif(
+        not SUPERSET_PYTHON.exists(),
+        reason=f"Superset is not installed ({SUPERSET_PYTHON} missing): "
+               "`make test-dashboard` installs it and runs this test")(test)
+    return pytest.mark.skipif(
+        _chromium() is None,
+        reason="headless Chromium not installed (`make system-deps` installs it)")(test)
 
 
 class Chromium:
@@ -165,9 +167,10 @@ def dashboard(published_sample, tmp_path_factory):
     home = tmp_path_factory.mktemp("dashboard_home")
     env = os.environ | {"HOUSE_EDGE_DASHBOARD_HOME": str(home),
                         "SUPERSET_CONFIG_PATH": str(DASHBOARD.parent / "superset_config.py")}
-    subprocess.run([str(SUPERSET_PYTHON), str(DASHBOARD), "build", "--warehouse",
-                    str(published_sample)], env=env, check=True, timeout=900,
-                   stdout=subprocess.DEVNULL)
+    built = subprocess.run([str(SUPERSET_PYTHON), str(DASHBOARD), "build", "--warehouse",
+                            str(published_sample)], env=env, timeout=900,
+                           capture_output=True, text=True)
+    assert built.returncode == 0, f"dashboard build failed:\n{built.stderr[-3000:]}"
     port = _free_port()
     server = subprocess.Popen([str(SUPERSET_PYTHON), str(DASHBOARD), "serve", "--port",
                                str(port)], env=env, stdout=subprocess.DEVNULL,
@@ -236,6 +239,7 @@ def rendered(dashboard):
     return charts, probe, first_screen
 
 
+@needs_superset_and_chromium
 def test_every_chart_is_drawn_with_data(rendered):
     charts, probe, _ = rendered
     assert len(charts) >= 10
@@ -253,6 +257,7 @@ def test_every_chart_is_drawn_with_data(rendered):
         assert drawn, f"{where} drew nothing"
 
 
+@needs_superset_and_chromium
 def test_first_screen_carries_the_400m_and_the_central_ratio_from_the_mart(dashboard, rendered):
     _, warehouse = dashboard
     _, probe, first_screen = rendered
@@ -272,7 +277,27 @@ def test_first_screen_carries_the_400m_and_the_central_ratio_from_the_mart(dashb
     assert headline["top"] == min(c["top"] for c in probe)
 
 
+@needs_superset_and_chromium
 def test_a_screenshot_is_written(rendered):
     assert SCREENSHOT.exists()
     data = SCREENSHOT.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+
+
+def test_the_exposure_points_at_the_dashboard_and_lists_the_marts_it_reads():
+    """models/exposures.yml: one dashboard exposure, at the served address, depending on
+    exactly the marts the dashboard's datasets read (no dashboard that does not exist)."""
+    import importlib.util
+
+    import yaml
+
+    spec = importlib.util.spec_from_file_location("house_edge_dashboard", DASHBOARD)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    exposures = yaml.safe_load((ROOT / "models" / "exposures.yml").read_text())["exposures"]
+    dashboards = [e for e in exposures if e["type"] == "dashboard"]
+    assert [e["name"] for e in dashboards] == ["house_edge_dashboard"]
+    (exposure,) = dashboards
+    assert exposure["url"] == f"http://127.0.0.1:8088/superset/dashboard/{SLUG}/"
+    refs = sorted(r.removeprefix("ref('").removesuffix("')") for r in exposure["depends_on"])
+    assert refs == module.marts_read()
