@@ -4,6 +4,7 @@
 # Other targets: make sample (regenerate the committed sample: house-edge simulate --out seeds/sample), make bench [SCALE=1],
 #                make calibrate, make lint, make lock, make clean.
 # Scheduled runs: make scheduled-run, make dagster (UI on 127.0.0.1:3000), make bench-incremental.
+# Dashboard (Superset): make dashboard, make dashboard-serve (127.0.0.1:8088), make test-dashboard.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -126,6 +127,8 @@ bench-incremental: $(STAMP)
 #   make dashboard-serve    ... and serve it on http://127.0.0.1:$(DASHBOARD_PORT)/superset/dashboard/house-edge/
 #   make test-dashboard     install what the test needs, run tests/python/test_dashboard.py
 SUPERSET_VENV ?= .venv-superset
+# measured on Python 3.11 (its pins have no wheels for 3.13: numpy 1.26)
+SUPERSET_PYTHON ?= $(PYTHON)
 SUPERSET_STAMP := $(SUPERSET_VENV)/.installed
 DASHBOARD_WAREHOUSE ?= warehouse/house_edge.duckdb
 DASHBOARD_HOME ?= warehouse/dashboard
@@ -135,7 +138,7 @@ DASHBOARD_ENV = HOUSE_EDGE_DASHBOARD_HOME=$(abspath $(DASHBOARD_HOME)) \
 .PHONY: dashboard dashboard-serve test-dashboard
 
 $(SUPERSET_STAMP): dashboard/superset/constraints.txt
-	test -x $(SUPERSET_VENV)/bin/python || $(PYTHON) -m venv $(SUPERSET_VENV)
+	test -x $(SUPERSET_VENV)/bin/python || $(SUPERSET_PYTHON) -m venv $(SUPERSET_VENV)
 	$(SUPERSET_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(SUPERSET_VENV)/bin/python -m pip install --quiet -c dashboard/superset/constraints.txt \
 	  apache-superset duckdb duckdb-engine rich cachetools flask-caching

@@ -522,7 +522,7 @@ what the venues' liquidation streams showed (Binance: the latest fill per symbol
 
 # rows of (slot, width, height): a slot is a chart key or a markdown block
 LAYOUT: list[list[tuple[str, int, int]]] = [
-    [("md:intro", 12, 19)],
+    [("md:intro", 12, 21)],
     [("headline", 12, 18)],
     [("ratio", 4, 24), ("cost", 4, 24), ("income", 4, 24)],
     [("beside", 12, 34)],
