@@ -267,6 +267,7 @@ def test_first_screen_carries_the_400m_and_the_central_ratio_from_the_mart(dashb
             "from marts.fct_relief_to_fee_income where venue = 'binance' "
             "and relief_kind = 'relief' and is_exchange_funded "
             "and basis = 'published_scaled' and scenario = 'central'").fetchone()
+    face, ratio, income = float(face), float(ratio), float(income)  # DOUBLE or DECIMAL marts
     assert f"${face / 1e6:,.0f}M" == "$400M"
     assert "$400M" in first_screen
     assert f"{ratio:.1f}x" in first_screen, first_screen[:1500]
