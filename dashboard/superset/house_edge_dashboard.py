@@ -428,7 +428,7 @@ def _table(columns: list[str], *, order_by: str | None = None) -> dict:
 
 
 RATIO_FMT = ".1f"
-CENTRAL_FILTERS = [_filter("basis", "==", "published_scaled")]
+PUBLISHED_BASIS = [_filter("basis", "==", "published_scaled")]
 
 # key -> (title in words, dataset, form data); the key names the layout slot.
 CHARTS: dict[str, tuple[str, str, dict]] = {
@@ -457,7 +457,7 @@ CHARTS: dict[str, tuple[str, str, dict]] = {
                        "answer_ranges",
                        _bar("measure", ["low", "central", "high"], x_title="",
                             y_title="US dollars",
-                            filters=[*CENTRAL_FILTERS,
+                            filters=[*PUBLISHED_BASIS,
                                      _filter("measure", "NOT LIKE", "Relief ÷%")])),
     "sensitivity": ("What moves the ratio: one unknown at its low and high value",
                     "answer_sensitivity",
