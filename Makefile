@@ -4,6 +4,7 @@
 # Other targets: make sample (regenerate the committed sample: house-edge simulate --out seeds/sample), make bench [SCALE=1],
 #                make calibrate, make lint, make lock, make clean.
 # Scheduled runs: make scheduled-run, make dagster (UI on 127.0.0.1:3000), make bench-incremental.
+# Dashboard (Superset): make dashboard, make dashboard-serve (127.0.0.1:8088), make test-dashboard.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -125,3 +126,41 @@ dagster: $(ORCH_STAMP)
 # Append one more hour of liquidations vs a full rebuild (SCALE=1: >= 2M liquidations).
 bench-incremental: $(STAMP)
 	$(BIN)/python -m benchmarks.bench_incremental --scale $(SCALE)
+
+# --- the dashboard (issue 19): Apache Superset, defined in dashboard/superset/ ----------------
+# Superset gets its own virtual environment (it pins pandas 2.1, numpy 1.26, SQLAlchemy 1.4:
+# /work/shared/ECOSYSTEM.md), with the versions measured in dashboard/superset/constraints.txt.
+#   make dashboard          publish the warehouse if missing, install Superset, import the dashboard
+#   make dashboard-serve    ... and serve it on http://127.0.0.1:$(DASHBOARD_PORT)/superset/dashboard/house-edge/
+#   make test-dashboard     install what the test needs, run tests/python/test_dashboard.py
+SUPERSET_VENV ?= .venv-superset
+# measured on Python 3.11 (its pins have no wheels for 3.13: numpy 1.26)
+SUPERSET_PYTHON ?= $(PYTHON)
+SUPERSET_STAMP := $(SUPERSET_VENV)/.installed
+DASHBOARD_WAREHOUSE ?= warehouse/house_edge.duckdb
+DASHBOARD_HOME ?= warehouse/dashboard
+DASHBOARD_PORT ?= 8088
+DASHBOARD_ENV = HOUSE_EDGE_DASHBOARD_HOME=$(abspath $(DASHBOARD_HOME)) \
+                SUPERSET_CONFIG_PATH=$(abspath dashboard/superset/superset_config.py)
+.PHONY: dashboard dashboard-serve test-dashboard
+
+$(SUPERSET_STAMP): dashboard/superset/constraints.txt
+	test -x $(SUPERSET_VENV)/bin/python || $(SUPERSET_PYTHON) -m venv $(SUPERSET_VENV)
+	$(SUPERSET_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SUPERSET_VENV)/bin/python -m pip install --quiet -c dashboard/superset/constraints.txt \
+	  apache-superset duckdb duckdb-engine rich cachetools flask-caching
+	touch $(SUPERSET_STAMP)
+
+$(DASHBOARD_WAREHOUSE): | $(STAMP)
+	$(BIN)/house-edge build --warehouse-dir $(dir $(DASHBOARD_WAREHOUSE))
+
+dashboard: $(SUPERSET_STAMP) $(DASHBOARD_WAREHOUSE)
+	$(DASHBOARD_ENV) $(SUPERSET_VENV)/bin/python dashboard/superset/house_edge_dashboard.py \
+	  build --warehouse $(DASHBOARD_WAREHOUSE)
+
+dashboard-serve: dashboard
+	$(DASHBOARD_ENV) $(SUPERSET_VENV)/bin/python dashboard/superset/house_edge_dashboard.py \
+	  serve --port $(DASHBOARD_PORT)
+
+test-dashboard: $(STAMP) $(SUPERSET_STAMP) system-deps
+	$(BIN)/python -m pytest tests/python/test_dashboard.py -s
