@@ -44,7 +44,6 @@ IGNORED_COLUMNS = {
     "loaded_at": "the run's start time, stamped by each build",
     "built_at": "the run's start time (build_info)",
     "dbt_invocation_id": "a new id per dbt invocation (build_info)",
-    "dbt_version": "kept equal by construction (same dbt-core); not a property of the marts",
     # Fingerprints of the inputs an incremental model was built from: a hash of doubles cast to
     # text, which each engine formats its own way (1e-07 vs 1.0E-7). Used only to compare a
     # build with the next build on the same engine.
