@@ -8,7 +8,8 @@
     or any file holding a build_info row marked published), before any node runs.
 -#}
 {% macro refuse_to_write_published_warehouse() -%}
-    {%- if execute and flags.WHICH in ('build', 'run', 'seed', 'snapshot', 'clone') -%}
+    {#- Only DuckDB targets have a published file; other adapters (Spark) write their own schemas. -#}
+    {%- if execute and target.type == 'duckdb' and flags.WHICH in ('build', 'run', 'seed', 'snapshot', 'clone') -%}
         {%- set target_path = (target.path or '') | replace('\\', '/') -%}
         {%- set published_path = env_var('HOUSE_EDGE_PUBLISHED_PATH', 'warehouse/house_edge.duckdb') | replace('\\', '/') -%}
         {%- set how = "dbt builds your development file: leave HOUSE_EDGE_DUCKDB_PATH unset (default warehouse/dev/house_edge.duckdb) or point it at another file; `house-edge build` builds, gates and publishes the warehouse atomically." -%}
@@ -36,7 +37,7 @@
     (house-edge's own builds set HOUSE_EDGE_BUILD_ROLE and say it themselves).
 -#}
 {% macro say_where_dbt_built() -%}
-    {%- if execute and flags.WHICH in ('build', 'run', 'seed', 'snapshot', 'clone')
+    {%- if execute and target.type == 'duckdb' and flags.WHICH in ('build', 'run', 'seed', 'snapshot', 'clone')
           and not env_var('HOUSE_EDGE_BUILD_ROLE', '') -%}
         {%- do log("Built " ~ target.path ~ " (your development warehouse, not published: ungated). `house-edge build` builds, validates and publishes warehouse/house_edge.duckdb.", info=True) -%}
     {%- endif -%}

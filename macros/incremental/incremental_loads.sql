@@ -52,6 +52,21 @@
     {{ return(run_query(list_sql).rows | map('list') | list) }}
 {%- endmacro %}
 
+{#- Spark: the binaryFile source lists the files with their length and modification time (only
+    those columns are selected, so no file's content is read); paths as _metadata.file_path
+    gives them (file:/...), the `filename` of the raw rows (macros/spark/spark_raw_inputs.sql). -#}
+{% macro spark__incremental_raw_file_versions(raw_path) -%}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set list_sql -%}
+        select path, length, unix_micros(modificationTime)
+        from binaryFile.`{{ spark_absolute_path(raw_path) | replace('`', '``') }}`
+        order by 1
+    {%- endset -%}
+    {{ return(run_query(list_sql).rows | map('list') | list) }}
+{%- endmacro %}
+
 {#-
     The raw files a `*_checked` model must (re)read on this run, as a list of paths, or none when
     the model is built from scratch (first run or --full-refresh: read everything).

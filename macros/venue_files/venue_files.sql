@@ -184,6 +184,9 @@
     {%- for entry in venue_file_entries() if venue_format_is_json(entry['format']) -%}
         {%- if venue_whole_json_paths(entry['paths']) | length == 0 -%}{% do entries.append(entry) %}{%- endif -%}
     {%- endfor -%}
+    {%- if entries and target.type != 'duckdb' -%}
+        {{ venue_duckdb_only('venue_raw_json_malformed') }}
+    {%- endif -%}
     {%- if not entries -%}
         select
             cast(null as {{ dbt.type_string() }}) as venue,

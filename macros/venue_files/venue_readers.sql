@@ -1,11 +1,16 @@
 {#-
     Engine-specific pieces of the venue-file loaders, dispatched so the staging SQL stays portable.
-    Only DuckDB is implemented (reading files in place is what it is for); other adapters get a
-    compile error naming the macro, rather than silently wrong SQL.
+    The file readers are DuckDB's (reading files in place is what it is for); the per-row JSON
+    and text functions also have Spark versions, so with no venue file configured (the default)
+    every venue model builds, empty, on Spark. A macro with no implementation for the adapter
+    raises a compile error naming it when a model using it runs, never at parse time (that would
+    block the whole project on another adapter), and never silently wrong SQL.
 -#}
 
 {% macro venue_duckdb_only(name) -%}
-    {{ exceptions.raise_compiler_error("venue-file macro " ~ name ~ " has no implementation for adapter " ~ adapter.type() ~ "; venue files are read in place by DuckDB") }}
+    {%- if execute -%}
+        {{ exceptions.raise_compiler_error("venue-file macro " ~ name ~ " has no implementation for adapter " ~ adapter.type() ~ "; venue files are read in place by DuckDB (README \"Running on Spark\": exclusions)") }}
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro venue_path_list(paths) -%}
@@ -109,6 +114,10 @@
     {{ venue_duckdb_only('json_line_is_valid') }}
 {%- endmacro %}
 
+{% macro spark__json_line_is_valid(line) -%}
+    (get_json_object({{ line }}, '$') is not null)
+{%- endmacro %}
+
 {% macro duckdb__json_line_is_valid(line) -%}
     coalesce(json_valid({{ line }}), false)
 {%- endmacro %}
@@ -136,6 +145,10 @@
 
 {% macro default__raise_sql_error(message) -%}
     {{ venue_duckdb_only('raise_sql_error') }}
+{%- endmacro %}
+
+{% macro spark__raise_sql_error(message) -%}
+    raise_error({{ message }})
 {%- endmacro %}
 
 {% macro duckdb__raise_sql_error(message) -%}
@@ -166,6 +179,10 @@
     {{ venue_duckdb_only('json_text') }}
 {%- endmacro %}
 
+{% macro spark__json_text(document, path) -%}
+    get_json_object({{ document }}, '{{ path }}')
+{%- endmacro %}
+
 {% macro duckdb__json_text(document, path) -%}
     json_extract_string({{ document }}, '{{ path }}')
 {%- endmacro %}
@@ -178,6 +195,10 @@
 
 {% macro default__json_value(document, path) -%}
     {{ venue_duckdb_only('json_value') }}
+{%- endmacro %}
+
+{% macro spark__json_value(document, path) -%}
+    get_json_object({{ document }}, '{{ path }}')
 {%- endmacro %}
 
 {% macro duckdb__json_value(document, path) -%}
@@ -194,6 +215,17 @@
 
 {% macro default__json_items_or_null(document, path) -%}
     {{ venue_duckdb_only('json_items_or_null') }}
+{%- endmacro %}
+
+{#- from_json to array<string> keeps each element's JSON text; not an array (or empty): one null. -#}
+{% macro spark__json_items_or_null(document, path) -%}
+    explode(
+        case
+            when size(from_json(get_json_object({{ document }}, '{{ path }}'), 'array<string>')) > 0
+                then from_json(get_json_object({{ document }}, '{{ path }}'), 'array<string>')
+            else array(cast(null as string))
+        end
+    )
 {%- endmacro %}
 
 {% macro duckdb__json_items_or_null(document, path) -%}
@@ -236,6 +268,10 @@
     {{ venue_duckdb_only('try_text_to_epoch_ms') }}
 {%- endmacro %}
 
+{% macro spark__try_text_to_epoch_ms(text) -%}
+    unix_millis(try_cast(replace(replace({{ text }}, 'T', ' '), 'Z', '') as timestamp))
+{%- endmacro %}
+
 {% macro duckdb__try_text_to_epoch_ms(text) -%}
     epoch_ms(try_cast(replace(replace({{ text }}, 'T', ' '), 'Z', '') as timestamp))
 {%- endmacro %}
@@ -256,5 +292,19 @@
 {% macro venue_base_symbol(instrument) -%}
     nullif(regexp_replace(
         regexp_replace(upper(trim({{ instrument }})), '(-USDT-SWAP|-USDC-SWAP|-USD-SWAP|_PERP|-PERP)$', ''),
-        '(.+?)-?(USDT|USDC|FDUSD|BUSD|USD)$', '\1'), '')
+        '(.+?)-?(USDT|USDC|FDUSD|BUSD|USD)$', {{ regex_group_reference(1) }}), '')
+{%- endmacro %}
+
+{#- A regexp_replace back-reference to capture group n, as a SQL string literal: DuckDB's
+    '\1', Spark's '$1' (a backslash in a Spark string literal is an escape). -#}
+{% macro regex_group_reference(n) -%}
+    {{ return(adapter.dispatch('regex_group_reference', 'house_edge')(n)) }}
+{%- endmacro %}
+
+{% macro default__regex_group_reference(n) -%}
+    '\{{ n }}'
+{%- endmacro %}
+
+{% macro spark__regex_group_reference(n) -%}
+    '${{ n }}'
 {%- endmacro %}

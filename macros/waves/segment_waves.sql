@@ -102,17 +102,30 @@
 {%- endmacro %}
 
 {#- Median of the `buckets` rows before the current one (current row excluded), null when none.
-    DuckDB-only: median() as a framed window function. Engines without a framed median
-    (Postgres, Trino) fall back to the trailing mean, which a past spike lifts for `buckets`
-    rows: a wave right after a big one needs more to cross. -#}
+    Dispatched: DuckDB median() as a framed window function; Spark has no framed median, so the
+    frame's values are collected, sorted and the middle one (the mean of the middle two) taken,
+    which is the same median. No fallback elsewhere: a trailing mean would give other waves. -#}
 {% macro trailing_median(column, partition_sql, order_column, buckets) -%}
     {{ return(adapter.dispatch('trailing_median', 'house_edge')(column, partition_sql, order_column, buckets)) }}
 {%- endmacro %}
 
 {% macro default__trailing_median(column, partition_sql, order_column, buckets) -%}
-    avg({{ column }}) over (partition by {{ partition_sql }} order by {{ order_column }} rows between {{ buckets }} preceding and 1 preceding)
+    {%- if execute -%}
+        {{ exceptions.raise_compiler_error("trailing_median has no implementation for adapter " ~ adapter.type() ~ " (a framed median is needed; add " ~ adapter.type() ~ "__trailing_median in macros/waves/segment_waves.sql)") }}
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro duckdb__trailing_median(column, partition_sql, order_column, buckets) -%}
     median({{ column }}) over (partition by {{ partition_sql }} order by {{ order_column }} rows between {{ buckets }} preceding and 1 preceding)
+{%- endmacro %}
+
+{#- DuckDB interpolates the two middle values as lo + (hi - lo) * 0.5; the same here. -#}
+{% macro spark__trailing_median(column, partition_sql, order_column, buckets) -%}
+    {%- set frame = 'array_sort(collect_list(' ~ column ~ ') over (partition by ' ~ partition_sql ~ ' order by ' ~ order_column ~ ' rows between ' ~ buckets ~ ' preceding and 1 preceding))' -%}
+    (case
+            when size({{ frame }}) = 0 then null
+            when size({{ frame }}) % 2 = 1 then element_at({{ frame }}, cast(size({{ frame }}) / 2 as int) + 1)
+            else element_at({{ frame }}, cast(size({{ frame }}) / 2 as int))
+                + (element_at({{ frame }}, cast(size({{ frame }}) / 2 as int) + 1) - element_at({{ frame }}, cast(size({{ frame }}) / 2 as int))) * 0.5D
+        end)
 {%- endmacro %}

@@ -1,6 +1,6 @@
 {{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
+    materialized=incremental_materialization(),
+    incremental_strategy=incremental_strategy('delete+insert'),
     unique_key='liquidation_id',
     on_schema_change='fail',
     post_hook="{{ incremental_prune_missing_keys(ref('int_liquidations_unioned'), 'liquidation_id') }}"

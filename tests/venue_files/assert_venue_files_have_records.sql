@@ -14,8 +14,8 @@ empty_files as (
 message as (
     select
         count(*) as file_count,
-        string_agg('venue file ' || source_file || ' (' || venue || ':' || source_format || ')', '; '
-            order by source_file) as files
+        {{ dbt.listagg("'venue file ' || source_file || ' (' || venue || ':' || source_format || ')'", "'; '",
+            "order by source_file") }} as files
     from empty_files
 )
 

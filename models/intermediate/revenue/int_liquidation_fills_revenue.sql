@@ -1,6 +1,6 @@
 {{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
+    materialized=incremental_materialization(),
+    incremental_strategy=incremental_strategy('delete+insert'),
     unique_key=['liquidation_id', 'scenario'],
     on_schema_change='fail',
     post_hook="{{ incremental_prune_missing_keys(ref('stg_simulator__liquidations'), 'liquidation_id', rows_per_key=3, upstream_filter='position_id in (select position_id from ' ~ ref('int_positions_with_liquidation_prices') ~ ')') }}"

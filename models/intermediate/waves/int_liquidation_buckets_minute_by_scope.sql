@@ -3,8 +3,8 @@
 -- Incremental (macros/incremental): recomputes the minutes from the earliest minute bucket
 -- int_liquidation_buckets_minute rewrote since this table's last load onwards.
 {{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
+    materialized=incremental_materialization(),
+    incremental_strategy=incremental_strategy('delete+insert'),
     unique_key=['scope', 'bucket_at'],
     on_schema_change='fail'
 ) }}

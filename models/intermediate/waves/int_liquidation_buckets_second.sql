@@ -1,6 +1,6 @@
 {{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
+    materialized=incremental_materialization(),
+    incremental_strategy=incremental_strategy('delete+insert'),
     unique_key=['venue', 'symbol', 'bucket_at'],
     on_schema_change='fail'
 ) }}

@@ -3,8 +3,8 @@
 -- dropping the fill; fills before the first bar get null prices).
 -- DuckDB's ASOF JOIN is isolated in the asof_left_join macro; other engines get a portable join.
 {{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
+    materialized=incremental_materialization(),
+    incremental_strategy=incremental_strategy('delete+insert'),
     unique_key='liquidation_id',
     on_schema_change='fail',
     post_hook="{{ incremental_prune_missing_keys(ref('fct_liquidations'), 'liquidation_id') }}"

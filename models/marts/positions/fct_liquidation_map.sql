@@ -12,10 +12,10 @@
 -- written; otherwise the whole map is written anew and the post-hook deletes the rows of
 -- earlier loads.
 {{ config(
-    materialized='incremental',
-    incremental_strategy='append',
+    materialized=incremental_materialization(),
+    incremental_strategy=incremental_strategy('append'),
     on_schema_change='fail',
-    post_hook="delete from {{ this }} where loaded_at < (select max(loaded_at) from {{ this }})"
+    post_hook="{% if is_incremental() %}delete from {{ this }} where loaded_at < (select max(loaded_at) from {{ this }}){% else %}select 1{% endif %}"
 ) }}
 -- depends_on: {{ ref('stg_simulator__positions') }}
 {%- set bucket_width_rate = var('liquidation_map_bucket_width_rate') %}

@@ -1,6 +1,6 @@
 {{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
+    materialized=incremental_materialization(),
+    incremental_strategy=incremental_strategy('delete+insert'),
     unique_key='position_id',
     on_schema_change='fail',
     post_hook="{{ incremental_prune_missing_keys(ref('int_positions_with_liquidation_prices'), 'position_id') }}"

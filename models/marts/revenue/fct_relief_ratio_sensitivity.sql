@@ -146,9 +146,9 @@ final as (
         ratio_at_central,
         ratio_at_high,
         abs(ratio_at_high - ratio_at_low) as ratio_swing,
-        row_number() over (
+        cast(row_number() over (
             partition by venue, program_name order by abs(ratio_at_high - ratio_at_low) desc, factor
-        ) as sensitivity_rank
+        ) as {{ dbt.type_bigint() }}) as sensitivity_rank
     from ratios
 )
 

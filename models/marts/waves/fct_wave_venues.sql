@@ -114,18 +114,18 @@ final as (
         ranked.wave_id,
         ranked.venue,
         ranked.notional_usd,
-        ranked.liquidation_count,
+        cast(ranked.liquidation_count as {{ dbt.type_bigint() }}) as liquidation_count,
         case when ranked.notional_usd > 0 then ranked.long_notional_usd / ranked.notional_usd end as long_share,
         ranked.first_liquidated_at,
         ranked.first_bucket_at,
         ranked.peak_bucket_at,
         ranked.first_above_threshold_bucket_at,
         ranked.crossed_threshold_at,
-        ranked.crossing_order,
+        cast(ranked.crossing_order as {{ dbt.type_bigint() }}) as crossing_order,
         coalesce(ranked.crossing_order = 1, false) as is_leading_venue,
         leaders.leading_venue,
-        {{ dbt.datediff('leaders.leader_crossed_threshold_at', 'ranked.crossed_threshold_at', 'millisecond') }} / 1000.0
-            as lag_seconds_behind_leader
+        cast(({{ dbt.datediff('leaders.leader_crossed_threshold_at', 'ranked.crossed_threshold_at', 'millisecond') }}) / 1000.0
+            as {{ type_double() }}) as lag_seconds_behind_leader
     from ranked
     left join leaders
         on ranked.wave_id = leaders.wave_id

@@ -59,7 +59,7 @@ timed as (
             end
         ) as price_type,
         -- COIN-M (…USD_PERP) files count volume in contracts / base units, not USD.
-        upper(file_instrument) like '%USD\_PERP' escape '\' as is_coin_margined
+        upper(file_instrument) like '%USD!_PERP' escape '!' as is_coin_margined
     from typed
 ),
 

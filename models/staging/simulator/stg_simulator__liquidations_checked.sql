@@ -1,6 +1,6 @@
 {{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
+    materialized=incremental_materialization(),
+    incremental_strategy=incremental_strategy('delete+insert'),
     unique_key='source_file',
     on_schema_change='fail',
     post_hook="{{ incremental_prune_missing_files(var('raw_liquidations_path')) }}"
