@@ -2,7 +2,7 @@
     Raw inputs on Apache Spark (README "Running on Spark"). On DuckDB the simulator's files are
     read in place through dbt-duckdb's `external_location` (models/staging/simulator/
     _simulator__sources.yml). dbt-spark has no such thing: source('simulator', X) renders as the
-    table `simulator.X`, so on-run-start declares, for each of the three raw paths,
+    table `simulator.X`, so on-run-start declares, for each raw path (the three raw files and the optional account collateral),
       simulator.X__files  a Spark table over the files (USING csv with the columns and types
                           declared in the source YAML, or USING parquet), the path absolute;
       simulator.X         a view adding `filename`, each row's file path (_metadata.file_path).
@@ -41,7 +41,8 @@
         {{ return('select 1') }}
     {%- endif -%}
     {%- set raw_vars = {'price_bars': 'raw_price_bars_path', 'positions': 'raw_positions_path',
-                        'liquidations': 'raw_liquidations_path'} -%}
+                        'liquidations': 'raw_liquidations_path',
+                        'account_collateral': 'raw_account_collateral_path'} -%}
     {%- do run_query('create schema if not exists simulator') -%}
     {%- for node in graph.sources.values() if node.source_name == 'simulator' and node.name in raw_vars -%}
         {%- set path = spark_absolute_path(var(raw_vars[node.name])) -%}
