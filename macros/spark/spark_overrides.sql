@@ -31,22 +31,16 @@
 {%- endmacro %}
 
 {% macro spark__dateadd(datepart, interval, from_date_or_timestamp) -%}
-    {%- if datepart in ('hour', 'minute', 'second', 'millisecond', 'microsecond') -%}
-        timestampadd({{ datepart | upper }}, {{ interval }}, {{ from_date_or_timestamp }})
-    {%- else -%}
-        {{ return(dbt_spark.spark__dateadd(datepart, interval, from_date_or_timestamp)) }}
-    {%- endif -%}
+    {#- every unit, not only sub-day ones: dbt-spark's own macro cannot be called from here (its
+        namespace is not in scope for a project macro), and timestampadd takes DAY to YEAR too -#}
+    timestampadd({{ datepart | upper }}, {{ interval }}, {{ from_date_or_timestamp }})
 {%- endmacro %}
 
 {#- Parenthesised, so `datediff(...) / 1000.0` divides the whole difference. DuckDB counts the
     `datepart` boundaries crossed, Spark whole units elapsed: equal on timestamps aligned to the
     unit, as every call in the project is (minute buckets, millisecond fills). -#}
 {% macro spark__datediff(first_date, second_date, datepart) -%}
-    {%- if datepart in ('hour', 'minute', 'second', 'millisecond', 'microsecond') -%}
-        (timestampdiff({{ datepart | upper }}, {{ first_date }}, {{ second_date }}))
-    {%- else -%}
-        ({{ dbt_spark.spark__datediff(first_date, second_date, datepart) }})
-    {%- endif -%}
+    (timestampdiff({{ datepart | upper }}, {{ first_date }}, {{ second_date }}))
 {%- endmacro %}
 
 {#- Seeds on Spark (session method): dbt-spark binds each value into the INSERT with Python's
