@@ -49,3 +49,24 @@
 {% macro utc_timestamp(expression) -%}
     cast({{ expression }} as {{ type_utc_timestamp() }})
 {%- endmacro %}
+
+{#- Reading a relation whose money is DECIMAL (a mart, a reference seed) for more arithmetic: every
+    DECIMAL column is selected as DOUBLE, the type the models compute in. Without it the engines
+    part ways: DuckDB divides two DECIMALs into a DOUBLE, Spark into a DECIMAL cut to 6 places
+    (a share of 0.14034233... became 0.140342, and a ratio times a published figure drifted by
+    hundreds of dollars). Columns are read from the built relation (at parse time: select *). -#}
+{% macro select_money_as_double(relation, alias=none) -%}
+    {%- set columns = adapter.get_columns_in_relation(relation) if execute else [] -%}
+    select
+    {%- if columns | length == 0 %} *
+    {%- else %}
+        {%- for column in columns %}
+        {% if 'decimal' in (column.data_type | lower) -%}
+        cast({{ adapter.quote(column.name) }} as {{ type_double() }}) as {{ adapter.quote(column.name) }}
+        {%- else -%}
+        {{ adapter.quote(column.name) }}
+        {%- endif %}{{ ',' if not loop.last }}
+        {%- endfor %}
+    {%- endif %}
+    from {{ relation }}{{ ' as ' ~ alias if alias }}
+{%- endmacro %}

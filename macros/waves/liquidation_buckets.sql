@@ -40,18 +40,18 @@
 with
 
 liquidations as (
-    select * from {{ ref('fct_liquidations') }}
+    {{ select_money_as_double(ref('fct_liquidations')) }}
     {%- if is_incremental() %}
     where liquidated_at >= {{ first_bucket }}
     {%- endif %}
 ),
 
 exchanges as (
-    select * from {{ ref('exchanges') }}
+    {{ select_money_as_double(ref('exchanges')) }}
 ),
 
 symbols as (
-    select * from {{ ref('symbols') }}
+    {{ select_money_as_double(ref('symbols')) }}
 ),
 
 spine as (

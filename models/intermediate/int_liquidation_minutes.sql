@@ -5,7 +5,7 @@
 with
 
 liquidations as (
-    select * from {{ ref('fct_liquidations') }}
+    {{ select_money_as_double(ref('fct_liquidations')) }}
 ),
 
 per_minute as (

@@ -3,11 +3,11 @@
 with
 
 exchanges as (
-    select * from {{ ref('exchanges') }}
+    {{ select_money_as_double(ref('exchanges')) }}
 ),
 
 liquidations as (
-    select * from {{ ref('fct_liquidations') }}
+    {{ select_money_as_double(ref('fct_liquidations')) }}
 ),
 
 liquidations_per_venue as (

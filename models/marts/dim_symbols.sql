@@ -3,11 +3,11 @@
 with
 
 symbols as (
-    select * from {{ ref('symbols') }}
+    {{ select_money_as_double(ref('symbols')) }}
 ),
 
 liquidations as (
-    select * from {{ ref('fct_liquidations') }}
+    {{ select_money_as_double(ref('fct_liquidations')) }}
 ),
 
 liquidations_per_symbol as (

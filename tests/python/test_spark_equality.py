@@ -4,7 +4,8 @@ Builds the committed sample twice with `dbt build` (every seed, model, data test
 on DuckDB (target dev) and on Spark (target spark: dbt-spark's session method, local[2]), then
 compares every model of the `marts` schema: column names and order, column types (engine names
 mapped: DuckDB VARCHAR = string, DOUBLE = double, ...), row counts, and every row after sorting,
-non-float values exactly and floats within FLOAT_RTOL relative. Needs the `spark` extra and Java
+non-float values exactly, floats within FLOAT_RTOL relative and money within DECIMAL_ATOL (a
+millionth of a dollar). Needs the `spark` extra and Java
 17 (`make test-spark` installs both); skipped with the reason otherwise. Several minutes on two
 cores: the Spark build alone is ~2-3 min on the sample.
 """
@@ -38,6 +39,11 @@ import pyarrow.parquet as pq  # noqa: E402
 # Sums over many fills are added in a different order on each engine (and by DuckDB's parallel
 # threads from one run to the next): measured on the sample, the largest difference is ~1e-15.
 FLOAT_RTOL = 1e-12
+# Money (DECIMAL(38,6)): equal to the millionth of a dollar, or within FLOAT_RTOL relative. Each
+# engine computes in DOUBLE and casts at the mart's final select; two doubles that differ in
+# their last bits (the sum order above) can round to neighbouring millionths, and a sum of such
+# amounts can differ by a few of them.
+DECIMAL_ATOL = Decimal("0.000001")
 
 # Columns that legitimately differ between two builds, whatever the engine.
 IGNORED_COLUMNS = {
@@ -151,6 +157,15 @@ def is_float_type(duckdb_type: str) -> bool:
     return duckdb_type in ("DOUBLE", "FLOAT", "REAL")
 
 
+def decimals_equal(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    if not (isinstance(a, Decimal) and isinstance(b, Decimal)):
+        return False  # a type difference, reported by the type check too
+    return (abs(a - b) <= DECIMAL_ATOL
+            or abs(a - b) <= Decimal(FLOAT_RTOL) * max(abs(a), abs(b)))
+
+
 def floats_equal(a, b) -> bool:
     if a is None or b is None:
         return a is None and b is None
@@ -231,7 +246,12 @@ def test_spark_marts_equal_duckdb_marts(builds):
         for duck_row, spark_row in zip(duck_rows, spark_rows, strict=True):
             for j, name in enumerate(names):
                 a, b = duck_row[j], spark_row[j]
-                same = floats_equal(a, b) if j in float_positions else a == b
+                if j in float_positions:
+                    same = floats_equal(a, b)
+                elif isinstance(a, Decimal) or isinstance(b, Decimal):
+                    same = decimals_equal(a, b)
+                else:
+                    same = a == b
                 if same and j in float_positions and a not in (None, 0.0) and math.isfinite(a):
                     largest_rel_diff = max(largest_rel_diff, abs(a - b) / max(abs(a), abs(b)))
                 if not same:

@@ -10,11 +10,11 @@
 with
 
 exchanges as (
-    select * from {{ ref('exchanges') }}
+    {{ select_money_as_double(ref('exchanges')) }}
 ),
 
 aggregates as (
-    select * from {{ ref('published_aggregates') }}
+    {{ select_money_as_double(ref('published_aggregates')) }}
 ),
 
 liquidations as (

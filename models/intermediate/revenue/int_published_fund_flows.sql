@@ -5,11 +5,11 @@
 with
 
 fund_movements as (
-    select * from {{ ref('insurance_fund_movements') }}
+    {{ select_money_as_double(ref('insurance_fund_movements')) }}
 ),
 
 aggregates as (
-    select * from {{ ref('published_aggregates') }}
+    {{ select_money_as_double(ref('published_aggregates')) }}
 ),
 
 pools as (

@@ -5,7 +5,7 @@
 with
 
 aggregates as (
-    select * from {{ ref('published_aggregates') }}
+    {{ select_money_as_double(ref('published_aggregates')) }}
 ),
 
 shares as (

@@ -15,7 +15,7 @@
 with
 
 liquidations as (
-    select * from {{ ref('fct_liquidations') }} as fct
+    {{ select_money_as_double(ref('fct_liquidations'), 'fct') }}
     where {{ incremental_rows_to_recompute('fct', 'liquidated_at') }}
 ),
 

@@ -4,7 +4,7 @@
 with
 
 outcomes as (
-    select * from {{ ref('fct_position_outcomes') }}
+    {{ select_money_as_double(ref('fct_position_outcomes')) }}
 ),
 
 counted as (

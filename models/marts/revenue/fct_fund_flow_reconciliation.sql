@@ -7,7 +7,7 @@
 with
 
 fund_flows as (
-    select * from {{ ref('fct_insurance_fund_flows') }}
+    {{ select_money_as_double(ref('fct_insurance_fund_flows')) }}
 ),
 
 published as (

@@ -9,7 +9,7 @@
 with
 
 relief_programs as (
-    select * from {{ ref('relief_programs') }}
+    {{ select_money_as_double(ref('relief_programs')) }}
 ),
 
 cost_assumptions as (

@@ -10,7 +10,7 @@
 with
 
 programs as (
-    select * from {{ ref('fct_relief_programs') }}
+    {{ select_money_as_double(ref('fct_relief_programs')) }}
     where relief_kind = 'relief' and is_exchange_funded
 ),
 

@@ -9,11 +9,11 @@
 with
 
 programs as (
-    select * from {{ ref('fct_relief_programs') }}
+    {{ select_money_as_double(ref('fct_relief_programs')) }}
 ),
 
 fee_income as (
-    select * from {{ ref('fct_exchange_fee_income') }}
+    {{ select_money_as_double(ref('fct_exchange_fee_income')) }}
 ),
 
 fill_revenue as (

@@ -12,7 +12,7 @@ price_bars as (
 ),
 
 wave_venues as (
-    select * from {{ ref('fct_wave_venues') }}
+    {{ select_money_as_double(ref('fct_wave_venues')) }}
 ),
 
 wave_buckets as (
