@@ -122,7 +122,9 @@ fills as (
 -- Binance price follows the seed's path: 1 at the window's start, linear to the published low,
 -- linear back to 1 at its end. Where the liquidation engine sold the collateral in its thin
 -- book is not published (USDe's book fell from ~89M to ~2M deep): high scenario = at the path's
--- value in the fill's minute, low = at the published low, central = halfway.
+-- value in the fill's minute, low = at the published low, central = halfway. The path's position is
+-- measured in milliseconds (fills carry them; whole-second differences are counted differently by
+-- DuckDB, boundaries crossed, and Spark, whole units elapsed).
 fill_collateral as (
     select
         fills.liquidation_id,
@@ -132,11 +134,11 @@ fill_collateral as (
         case
             when fills.liquidated_at < collateral_depegs.low_at
                 then 1 - (1 - collateral_depegs.low_price_ratio)
-                    * {{ dbt.datediff('collateral_depegs.window_starts_at', 'fills.liquidated_at', 'second') }}
-                    / {{ dbt.datediff('collateral_depegs.window_starts_at', 'collateral_depegs.low_at', 'second') }}
+                    * {{ dbt.datediff('collateral_depegs.window_starts_at', 'fills.liquidated_at', 'millisecond') }}
+                    / {{ dbt.datediff('collateral_depegs.window_starts_at', 'collateral_depegs.low_at', 'millisecond') }}
             else 1 - (1 - collateral_depegs.low_price_ratio)
-                * {{ dbt.datediff('fills.liquidated_at', 'collateral_depegs.window_ends_at', 'second') }}
-                / {{ dbt.datediff('collateral_depegs.low_at', 'collateral_depegs.window_ends_at', 'second') }}
+                * {{ dbt.datediff('fills.liquidated_at', 'collateral_depegs.window_ends_at', 'millisecond') }}
+                / {{ dbt.datediff('collateral_depegs.low_at', 'collateral_depegs.window_ends_at', 'millisecond') }}
         end as path_price_ratio
     from fills
     inner join account_collateral
