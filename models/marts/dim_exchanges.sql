@@ -29,7 +29,8 @@ final as (
         on exchanges.exchange_id = liquidations_per_venue.exchange_id
 )
 
--- typed: one type per kind of column (macros/types.sql, README "Types")
+-- typed: one type per kind of column (macros/types.sql, README "Types"; the totals are typed
+-- by liquidation_total_columns)
 select
     exchange_id,
     exchange_name,
@@ -38,9 +39,9 @@ select
     liquidation_side_convention,
     {{ usd_amount('published_liquidations_usd') }} as published_liquidations_usd,
     published_liquidations_source,
-    {{ count_value('liquidation_count') }} as liquidation_count,
-    {{ usd_amount('liquidated_notional_usd') }} as liquidated_notional_usd,
-    {{ usd_amount('public_feed_notional_usd') }} as public_feed_notional_usd,
-    {{ measure_value('public_feed_coverage_rate') }} as public_feed_coverage_rate,
-    {{ measure_value('long_share') }} as long_share
+    liquidation_count,
+    liquidated_notional_usd,
+    public_feed_notional_usd,
+    public_feed_coverage_rate,
+    long_share
 from final

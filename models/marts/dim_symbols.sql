@@ -26,15 +26,16 @@ final as (
         on symbols.symbol = liquidations_per_symbol.symbol
 )
 
--- typed: one type per kind of column (macros/types.sql, README "Types")
+-- typed: one type per kind of column (macros/types.sql, README "Types"; the totals are typed
+-- by liquidation_total_columns)
 select
     symbol,
     asset_name,
     {{ usd_amount('published_liquidations_usd') }} as published_liquidations_usd,
     published_liquidations_source,
-    {{ count_value('liquidation_count') }} as liquidation_count,
-    {{ usd_amount('liquidated_notional_usd') }} as liquidated_notional_usd,
-    {{ usd_amount('public_feed_notional_usd') }} as public_feed_notional_usd,
-    {{ measure_value('public_feed_coverage_rate') }} as public_feed_coverage_rate,
-    {{ measure_value('long_share') }} as long_share
+    liquidation_count,
+    liquidated_notional_usd,
+    public_feed_notional_usd,
+    public_feed_coverage_rate,
+    long_share
 from final
