@@ -491,7 +491,12 @@ def _gx_validate_in_child(db_path: Path, suites: dict[str, list[Check]],
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(_gx_validate, db_path, suites, docs_dir).result()
+        try:
+            return pool.submit(_gx_validate, db_path, suites, docs_dir).result()
+        except SystemExit as exc:  # a library exiting must fail the gate, never end the build
+            raise RuntimeError(
+                f"the publish gate's Great Expectations process exited (code {exc.code!r}) "
+                "before validating: nothing was published") from exc
 
 
 def _gx_validate(db_path: Path, suites: dict[str, list[Check]], docs_dir: Path | None
@@ -499,6 +504,13 @@ def _gx_validate(db_path: Path, suites: dict[str, list[Check]], docs_dir: Path |
     """Run every suite with GX over the file's tables (SQL datasource, read-only) and build the
     Data Docs site. Returns (success, GX result, examples if failed) per (suite, check), and
     the site's index.html."""
+    import sys
+
+    # GX probes pyspark.sql.connect when pyspark is installed (the `spark` extra); without Spark
+    # Connect's gRPC packages that module calls sys.exit(0) on import. The gate reads DuckDB
+    # over SQL and never needs Spark Connect: in this (spawned) process its import fails as an
+    # ImportError, which GX handles.
+    sys.modules.setdefault("pyspark.sql.connect", None)
     import great_expectations as gx
     import great_expectations.expectations as gxe
     import sqlalchemy as sa
