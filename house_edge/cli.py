@@ -232,7 +232,7 @@ def report(out_path: str, venue: str) -> None:
 @click.option("--full-refresh", is_flag=True,
               help="Re-read every raw file and run every test (nightly, or after a gate failure).")
 @click.option("--all-tests", is_flag=True,
-              help="Incremental, but every data and unit test instead of the hourly selection.")
+              help="Incremental, but every data test instead of the hourly selection.")
 @click.option("--quiet", is_flag=True, help="Hide dbt's own output.")
 def scheduled_run(raw_liquidations: str | None, raw_price_bars: str | None,
                   raw_positions: str | None, full_refresh: bool, all_tests: bool,

@@ -28,6 +28,7 @@ from house_edge.config import (  # noqa: F401  (BuildError, project_root, ...: t
     OPTIONAL_RAW_VAR,
     RAW_VARS,
     WAREHOUSE_BASENAME,
+    WAREHOUSE_BUILD_EXCLUDES,
     BuildError,
     project_root,
     published_path,
@@ -203,7 +204,7 @@ def build_and_publish(raw_paths: dict[str, str | Path] | None = None,
 
     t0 = time.perf_counter()
     phase("dbt")
-    run_dbt(["build"], root, build_file, variables, echo=echo)
+    run_dbt(["build", *WAREHOUSE_BUILD_EXCLUDES], root, build_file, variables, echo=echo)
     report.seconds["dbt_build"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()

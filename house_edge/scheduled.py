@@ -14,7 +14,7 @@ Run every hour or day over growing raw captures, by Dagster (house_edge/orchestr
    * **full**: ``--full-refresh`` (the daily schedule; also when the project or a var changed,
      into a new state file), ``--all-tests``, the first run, and the run after one that did not
      finish (the record is deleted before a build and written after it succeeds): every node,
-     seeds, every data and unit test.
+     seeds, every data test (unit tests run in `make test`: config.WAREHOUSE_BUILD_EXCLUDES).
 
    dbt's tests block. Each state keeps its own dbt target directory, so dbt's partial-parse
    cache survives between runs.
@@ -48,7 +48,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from house_edge import job_inputs
-from house_edge.config import WAREHOUSE_BASENAME, BuildError, project_root, published_path
+from house_edge.config import (
+    WAREHOUSE_BASENAME,
+    WAREHOUSE_BUILD_EXCLUDES,
+    BuildError,
+    project_root,
+    published_path,
+)
 from house_edge.publish import (
     check_built_file,
     dbt_executable,
@@ -170,7 +176,8 @@ def build(root: Path, state: Path, variables: dict[str, str], full_refresh: bool
     process (house_edge.dbt_session: one import, one parse): ``dbt source freshness``, whose
     results are returned. ``session``: one already started on ``state`` (start_dbt_session)."""
     state.parent.mkdir(parents=True, exist_ok=True)
-    args = ["build", *(["--full-refresh"] if full_refresh else []), *(selection or [])]
+    args = ["build", *(["--full-refresh"] if full_refresh else []), *(selection or []),
+            *WAREHOUSE_BUILD_EXCLUDES]
     commands = [{"args": args}]
     out = freshness_results_path(state)
     if freshness:

@@ -154,7 +154,7 @@ def house_edge_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource,
     """Every dbt model and seed; dbt tests are asset checks. Incremental into the state file."""
     state = house_edge.state()
     state.parent.mkdir(parents=True, exist_ok=True)
-    args = ["build", "--vars", json.dumps(house_edge.dbt_vars())]
+    args = ["build", *config.WAREHOUSE_BUILD_EXCLUDES, "--vars", json.dumps(house_edge.dbt_vars())]
     if config.full_refresh:
         args.append("--full-refresh")
     with _duckdb_path(state):
