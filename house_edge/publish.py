@@ -100,14 +100,17 @@ NO_ACCOUNT_COLLATERAL = Path("seeds") / "sample" / "no_collateral" / "raw_accoun
 
 
 def account_collateral_path(positions_path: str | Path) -> Path:
-    """The raw_account_collateral.csv beside ``positions_path`` (a file or a glob), or the
-    empty one shipped in seeds/sample/no_collateral."""
+    """The raw_account_collateral file beside ``positions_path`` (a file or a glob), in the
+    positions' format (.parquet beside Parquet positions, else .csv; the simulator writes both
+    in one format), or the empty one shipped in seeds/sample/no_collateral."""
     text = str(positions_path)
     directory = Path(text).parent if not any(c in text for c in "*?[") else Path(
         text.split("*")[0].split("?")[0].split("[")[0]).parent
-    candidate = directory / "raw_account_collateral.csv"
-    if candidate.is_file():
-        return candidate.resolve()
+    suffixes = (".parquet", ".csv") if text.endswith(".parquet") else (".csv", ".parquet")
+    for suffix in suffixes:
+        candidate = directory / f"raw_account_collateral{suffix}"
+        if candidate.is_file():
+            return candidate.resolve()
     return (project_root() / NO_ACCOUNT_COLLATERAL).resolve()
 
 

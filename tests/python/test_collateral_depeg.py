@@ -117,3 +117,24 @@ def test_the_collateral_file_makes_binances_fund_flow_more_negative(tmp_path):
         shutil.copy(SAMPLE / name, bare / name)
     without = calibration.binance_fund_flow(bare, tmp_path / "without")
     assert with_file < without - 5e6, (with_file, without)
+
+
+def test_the_collateral_file_is_found_beside_the_positions_in_their_format(tmp_path):
+    """A Parquet simulation (make bench, `house-edge simulate --format parquet`) writes
+    raw_account_collateral.parquet: the build must read it, not fall back to the empty file
+    (every account USDT-margined) as it did when only the .csv was looked for."""
+    from house_edge import publish
+
+    parquet_dir, csv_dir, empty_dir = (tmp_path / d for d in ("pq", "csv", "none"))
+    for d in (parquet_dir, csv_dir, empty_dir):
+        d.mkdir()
+    (parquet_dir / "raw_account_collateral.parquet").write_bytes(b"")
+    (csv_dir / "raw_account_collateral.csv").write_text("")
+    assert publish.account_collateral_path(parquet_dir / "raw_positions.parquet") == \
+        (parquet_dir / "raw_account_collateral.parquet").resolve()
+    assert publish.account_collateral_path(str(parquet_dir / "raw_positions_*.parquet")) == \
+        (parquet_dir / "raw_account_collateral.parquet").resolve()
+    assert publish.account_collateral_path(csv_dir / "raw_positions.csv") == \
+        (csv_dir / "raw_account_collateral.csv").resolve()
+    assert publish.account_collateral_path(empty_dir / "raw_positions.parquet") == \
+        (ROOT / publish.NO_ACCOUNT_COLLATERAL).resolve()
