@@ -55,6 +55,8 @@ def _timed_child(code: str) -> tuple[float, float, str]:
 
 
 TOP_NODES = 15
+# Issue 17's targets per scale: (build with the gate, seconds; peak RSS, MiB).
+TARGETS = {1.0: (20, 1536), 10.0: (60, 3072)}
 
 
 NodeTimes = tuple[list[tuple[str, str, float]], dict[str, tuple[int, float]]]
@@ -188,6 +190,13 @@ def main(argv: list[str] | None = None) -> None:
     print("build steps: " + ", ".join(f"{k} {v:.1f} s ({v / build_s:.0%})"
                                       for k, v in parts.items()))
     _print_nodes(summary, floor_s, before)
+    target = TARGETS.get(args.scale)
+    if target:
+        seconds, mib = target
+        print(f"\nissue 17 target at scale {args.scale:g}: build with the gate <= {seconds} s and "
+              f"peak RSS <= {mib} MiB: this run {build_s:.1f} s "
+              f"({'met' if build_s <= seconds else 'MISSED'}), {build_mib:.0f} MiB "
+              f"({'met' if build_mib <= mib else 'MISSED'})")
     (out / "bench_summary.json").write_text(json.dumps(summary, indent=1))
     print(f"\nsummary: {out / 'bench_summary.json'}")
 
