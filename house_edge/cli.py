@@ -106,7 +106,10 @@ def calibrate(scale: float, seed: int, iterations: int) -> None:
 @click.option("--raw-dir", type=click.Path(exists=True, file_okay=False),
               help="Directory holding raw_price_bars, raw_positions and raw_liquidations "
                    "(.csv or .parquet). Default: the committed sample in seeds/sample.")
-@click.option("--quiet", is_flag=True, help="Hide dbt's own output.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Show dbt's own output (by default it goes to <warehouse dir>/logs/"
+                   "dbt_build.log and a progress line is shown).")
+@click.option("--quiet", is_flag=True, help="No progress line: only the result.")
 # --- venue files (issue 6): raw files in the venues' own formats (docs/formats.md) ---
 @click.option("--venue-file", "venue_file_specs", multiple=True, metavar="VENUE:FORMAT:PATH",
               help="A venue's own file(s), e.g. binance:forceorder-csv:'captures/*.csv' or "
@@ -126,7 +129,7 @@ def calibrate(scale: float, seed: int, iterations: int) -> None:
               help="Publish DIR/house_edge.duckdb instead of the default warehouse "
                    "(HOUSE_EDGE_PUBLISHED_PATH); `headline`, `report` and `serve` read it "
                    "with HOUSE_EDGE_PUBLISHED_PATH=DIR/house_edge.duckdb.")
-def build(raw_dir: str | None, quiet: bool, venue_file_specs: tuple[str, ...],
+def build(raw_dir: str | None, verbose: bool, quiet: bool, venue_file_specs: tuple[str, ...],
           liquidation_specs: tuple[str, ...], price_bar_specs: tuple[str, ...],
           no_simulator: bool, vars_text: str | None, warehouse_dir: str | None) -> None:
     """dbt build into a private file, check it, publish it atomically, print the headline."""
@@ -157,11 +160,17 @@ def build(raw_dir: str | None, quiet: bool, venue_file_specs: tuple[str, ...],
     else:
         root = config.project_root()
         raw_paths = {k: root / DEFAULT_SAMPLE_DIR / f"{stem}.csv" for k, stem in RAW_FILES.items()}
+    progress = None if quiet or verbose else _BuildProgress()
     try:
-        report = publish.build_and_publish(raw_paths=raw_paths, target=target, echo=not quiet,
-                                           extra_vars=extra_vars)
+        report = publish.build_and_publish(raw_paths=raw_paths, target=target, echo=verbose,
+                                           extra_vars=extra_vars, progress=progress)
     except config.BuildError as exc:
         raise click.ClickException(str(exc)) from exc
+    finally:
+        if progress:
+            progress.finish()
+    if not verbose:
+        click.echo(f"dbt's output: {publish.build_log_path(report.published_path)}")
     timing = ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items())
     click.echo(f"\npublished {report.published_path} ({timing})\n")
     try:
@@ -169,6 +178,35 @@ def build(raw_dir: str | None, quiet: bool, venue_file_specs: tuple[str, ...],
     except (AccessError, HeadlineError) as exc:
         raise click.ClickException(f"published, but the headline cannot be read: {exc}") from exc
     _echo_gate(report)
+
+
+class _BuildProgress:
+    """One line per build phase; on a terminal the dbt line counts its nodes as they finish."""
+
+    LABELS = {"dbt": "dbt build (seeds, models, data tests)", "check": "check the built file",
+              "validate": "publish gate (Great Expectations)", "publish": "publish"}
+
+    def __init__(self) -> None:
+        self.tty = sys.stdout.isatty()
+        self.started = time.perf_counter()
+        self.current: str | None = None
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        elapsed = time.perf_counter() - self.started
+        if phase != self.current:
+            if self.current and self.tty:
+                click.echo("")
+            self.current = phase
+            label = self.LABELS.get(phase, phase)
+            click.echo(f"[{elapsed:5.1f} s] {label}", nl=not self.tty)
+        elif self.tty and total:
+            click.echo(f"\r[{elapsed:5.1f} s] {self.LABELS['dbt']}: {done}/{total} nodes",
+                       nl=False)
+
+    def finish(self) -> None:
+        if self.current and self.tty:
+            click.echo("")
+        self.current = None
 
 
 def _echo_gate(report: publish.BuildReport) -> None:

@@ -13,12 +13,16 @@ ever sees a half-built warehouse, and a failed build leaves the published file u
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,20 +137,42 @@ def parse_vars(text: str | None) -> dict[str, object]:
     return {**{str(k): v for k, v in parsed.items()}, **raw}
 
 
+# dbt's "12 of 565 OK created sql table model ..." lines: the progress of a run
+_DBT_NODE_DONE = re.compile(r"\b(\d+) of (\d+) (OK|PASS|WARN|ERROR|FAIL|SKIP)\b")
+
+
 def run_dbt(args: list[str], root: Path, db_path: Path, variables: dict[str, str],
-            echo: bool = True) -> None:
-    """Run one dbt command in its own process against db_path (raw CSVs pre-flighted first)."""
+            echo: bool = True, log_path: Path | None = None,
+            progress: Callable[[int, int], None] | None = None) -> None:
+    """Run one dbt command in its own process against db_path (raw CSVs pre-flighted first).
+    ``echo``: dbt's output on the terminal; otherwise it goes to ``log_path`` (when given),
+    ``progress(done, total)`` is called as nodes finish, and a failure carries the last lines."""
     check_raw_files(root, variables)
     cmd = [dbt_executable(), *args, "--project-dir", str(root), "--profiles-dir", str(root)]
     if variables:
         cmd += ["--vars", json.dumps(variables)]
     env = dict(os.environ, HOUSE_EDGE_DUCKDB_PATH=str(db_path), HOUSE_EDGE_BUILD_ROLE="private")
-    proc = subprocess.run(cmd, cwd=root, env=env, text=True,
-                          stdout=None if echo else subprocess.PIPE,
-                          stderr=subprocess.STDOUT if not echo else None)
-    if proc.returncode != 0:
-        tail = "" if echo else "\n" + "\n".join((proc.stdout or "").splitlines()[-40:])
-        raise BuildError(f"`dbt {' '.join(args)}` failed (exit {proc.returncode}); "
+    if echo:
+        returncode, tail = subprocess.run(cmd, cwd=root, env=env).returncode, ""
+    else:
+        lines: deque[str] = deque(maxlen=40)
+        if log_path:
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+        with subprocess.Popen(cmd, cwd=root, env=env, text=True, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT) as proc, \
+                (log_path.open("w") if log_path else contextlib.nullcontext()) as log:
+            for line in proc.stdout:  # type: ignore[union-attr]
+                lines.append(line.rstrip("\n"))
+                if log:
+                    log.write(line)
+                found = _DBT_NODE_DONE.search(line) if progress else None
+                if found:
+                    progress(int(found.group(1)), int(found.group(2)))  # type: ignore[misc]
+        returncode = proc.returncode
+        tail = "\n" + "\n".join(lines) + (f"\n(dbt's whole output: {log_path})" if log_path
+                                           else "")
+    if returncode != 0:
+        raise BuildError(f"`dbt {' '.join(args)}` failed (exit {returncode}); "
                          f"the published warehouse was not touched.{tail}")
 
 
@@ -194,8 +220,15 @@ def check_built_file(db_path: Path) -> dict[str, int]:
 
 def build_and_publish(raw_paths: dict[str, str | Path] | None = None,
                       target: Path | None = None, echo: bool = True,
-                      extra_vars: dict[str, str] | None = None) -> BuildReport:
-    """dbt build into a private file, check it, then atomically replace the published file."""
+                      extra_vars: dict[str, str] | None = None,
+                      progress: Callable[[str, int, int], None] | None = None) -> BuildReport:
+    """dbt build into a private file, check it, then atomically replace the published file.
+    ``echo``: dbt's output on the terminal; otherwise it is written to
+    ``<warehouse dir>/logs/dbt_build.log``. ``progress(phase, done, total)``: called as each
+    phase starts (done = total = 0) and, in the dbt phase without echo, as nodes finish."""
+    def step(name: str, done: int = 0, total: int = 0) -> None:
+        if progress:
+            progress(name, done, total)
     root = project_root()
     target = Path(target) if target else published_path(root)
     build_dir = target.parent / ".build"
@@ -207,16 +240,21 @@ def build_and_publish(raw_paths: dict[str, str | Path] | None = None,
 
     t0 = time.perf_counter()
     phase("dbt")
-    run_dbt(["build", *WAREHOUSE_BUILD_EXCLUDES], root, build_file, variables, echo=echo)
+    step("dbt")
+    run_dbt(["build", *WAREHOUSE_BUILD_EXCLUDES], root, build_file, variables, echo=echo,
+            log_path=build_log_path(target),
+            progress=lambda done, total: step("dbt", done, total))
     report.seconds["dbt_build"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     phase("check")
+    step("check")
     report.row_counts = check_built_file(build_file)
     report.seconds["check"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     phase("validate")
+    step("validate")
     gate_dir = build_dir / "validation"
     summary = run_gate(build_file, root, variables, gate_dir)
     report.seconds["validate"] = time.perf_counter() - t0
@@ -224,6 +262,7 @@ def build_and_publish(raw_paths: dict[str, str | Path] | None = None,
 
     t0 = time.perf_counter()
     phase("publish")
+    step("publish")
     publish_built_file(build_file, target, summary, gate_dir, report)
     shutil.rmtree(build_dir, ignore_errors=True)
     report.seconds["publish"] = time.perf_counter() - t0
@@ -231,6 +270,11 @@ def build_and_publish(raw_paths: dict[str, str | Path] | None = None,
     refresh_endpoint(target, report)
     phase("done")
     return report
+
+
+def build_log_path(target: Path) -> Path:
+    """Where a quiet build writes dbt's output: beside the published file, in logs/."""
+    return target.parent / "logs" / "dbt_build.log"
 
 
 def run_gate(build_file: Path, root: Path, variables: dict[str, str],

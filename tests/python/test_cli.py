@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from house_edge.cli import main
@@ -70,3 +71,33 @@ def test_build_passes_vars_and_warehouse_dir_to_the_build(monkeypatch, tmp_path)
 def test_simulate_does_not_overwrite_the_committed_sample_by_default():
     result = CliRunner().invoke(main, ["simulate", "--help"])
     assert "warehouse/simulated" in result.output
+
+
+def test_a_quiet_dbt_run_logs_to_a_file_reports_progress_and_fails_with_the_tail(
+        monkeypatch, tmp_path):
+    """`house-edge build` without -v: dbt's ~1,100 lines go to the log file, the caller sees
+    node progress, and a failure carries the last lines and names the log."""
+    import stat
+
+    from house_edge import publish
+
+    fake = tmp_path / "dbt"
+    fake.write_text("#!/bin/sh\necho 'Running with dbt'\n"
+                    "echo '1 of 2 OK created sql table model x'\n"
+                    "echo '2 of 2 FAIL 1 not_null_columns_x'\necho 'Done. ERROR=1'\n"
+                    "exit ${FAKE_DBT_EXIT:-0}\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setattr(publish, "dbt_executable", lambda: str(fake))
+    monkeypatch.setattr(publish, "check_raw_files", lambda root, variables: None)
+    seen = []
+    log = tmp_path / "logs" / "dbt_build.log"
+    publish.run_dbt(["build"], tmp_path, tmp_path / "x.duckdb", {}, echo=False, log_path=log,
+                    progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 2), (2, 2)]
+    assert log.read_text().splitlines()[-1] == "Done. ERROR=1"
+
+    monkeypatch.setenv("FAKE_DBT_EXIT", "1")
+    with pytest.raises(publish.BuildError) as failed:
+        publish.run_dbt(["build"], tmp_path, tmp_path / "x.duckdb", {}, echo=False, log_path=log)
+    assert "2 of 2 FAIL 1 not_null_columns_x" in str(failed.value)
+    assert str(log) in str(failed.value)
