@@ -38,7 +38,14 @@ from house_edge.config import (  # noqa: F401  (BuildError, project_root, ...: t
     published_path,
 )
 from house_edge.raw_files import check_raw_files
-from house_edge.validate import ValidationSummary, describe, load_settings, validate
+from house_edge.validate import (
+    ValidationSummary,
+    describe,
+    discard_prestarted_gate,
+    load_settings,
+    prestart_gate,
+    validate,
+)
 
 # Tables that must exist and hold rows before a build may be published.
 REQUIRED_NON_EMPTY = ("marts.fct_liquidations", "marts.dim_exchanges", "marts.dim_symbols",
@@ -241,9 +248,14 @@ def build_and_publish(raw_paths: dict[str, str | Path] | None = None,
     t0 = time.perf_counter()
     phase("dbt")
     step("dbt")
-    run_dbt(["build", *WAREHOUSE_BUILD_EXCLUDES], root, build_file, variables, echo=echo,
-            log_path=build_log_path(target),
-            progress=lambda done, total: step("dbt", done, total))
+    prestart_gate()  # the gate's process imports Great Expectations while dbt builds
+    try:
+        run_dbt(["build", *WAREHOUSE_BUILD_EXCLUDES], root, build_file, variables, echo=echo,
+                log_path=build_log_path(target),
+                progress=lambda done, total: step("dbt", done, total))
+    except BaseException:
+        discard_prestarted_gate()
+        raise
     report.seconds["dbt_build"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()

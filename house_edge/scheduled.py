@@ -41,7 +41,6 @@ import json
 import os
 import shutil
 import subprocess
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -66,7 +65,12 @@ from house_edge.publish import (
     staging_path,
     start_dbt_session,
 )
-from house_edge.validate import CheckResult, ValidationSummary
+from house_edge.validate import (
+    CheckResult,
+    ValidationSummary,
+    discard_prestarted_gate,
+    prestart_gate,
+)
 
 STATE_DIRNAME = ".incremental"
 
@@ -188,13 +192,6 @@ def build(root: Path, state: Path, variables: dict[str, str], full_refresh: bool
     return _parse_freshness(out, "", 0) if freshness else []
 
 
-def _import_gate_libraries() -> None:
-    try:
-        import great_expectations  # noqa: F401  (~4 s of imports; warmed while dbt builds)
-    except Exception:  # noqa: BLE001 - the gate itself reports any import problem
-        pass
-
-
 def publish(state: Path, target: Path, staged: bool = False) -> ValidationSummary:
     """Step 4: publish the gated state file over ``target`` (a copy, then one rename;
     ``staged``: the copy is already at staging_path(target))."""
@@ -256,8 +253,9 @@ def run_job(raw_paths: dict[str, str | Path] | None = None, target: Path | None 
     check_raw_files(root, variables)  # a missing or malformed raw file stops the job here
     state.parent.mkdir(parents=True, exist_ok=True)
     session = start_dbt_session(root, state, echo)  # dbt imports while the run is planned
-    warm = threading.Thread(target=_import_gate_libraries, daemon=True)
-    warm.start()
+    # The gate runs Great Expectations in its own process: started now, its imports (~4 s) are
+    # done while dbt builds.
+    prestart_gate()
     report = JobReport(published_path=target, state_path=state)
     try:
         now = job_inputs.fingerprint(root, variables)
@@ -265,6 +263,7 @@ def run_job(raw_paths: dict[str, str | Path] | None = None, target: Path | None 
     except BaseException:
         session.kill()
         session.communicate()
+        discard_prestarted_gate()
         raise
     report.kind, report.reason, report.changed_inputs = plan.kind, plan.reason, plan.changed_inputs
     job_inputs.discard(state)  # a run that fails part-way makes the next one build everything
@@ -273,14 +272,17 @@ def run_job(raw_paths: dict[str, str | Path] | None = None, target: Path | None 
         # would keep the old tables' blocks as free space (the file doubles; publish copies it).
         for stale in (state, state.with_name(state.name + ".wal")):
             stale.unlink(missing_ok=True)
-    report.freshness = build(root, state, variables, full_refresh=plan.full_refresh, echo=echo,
-                             selection=plan.selection, freshness=True,
-                             session=session)
+    try:
+        report.freshness = build(root, state, variables, full_refresh=plan.full_refresh,
+                                 echo=echo, selection=plan.selection, freshness=True,
+                                 session=session)
+    except BaseException:
+        discard_prestarted_gate()
+        raise
     job_inputs.save(state, now)
     report.seconds["dbt_build_and_freshness"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    warm.join()
     report.row_counts = check_built_file(state)  # checkpointed: the file is final from here
     # Publish's copy of the state is made while the gate reads it (both only read it).
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -482,15 +482,51 @@ def _exception(info: dict) -> str | None:
 Outcome = dict[tuple[str, str], tuple[bool, dict, list[dict]]]
 
 
+_PRESTARTED: list[Any] = []  # at most one gate process started ahead (prestart_gate)
+
+
+def _gate_process() -> Any:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _import_gate_libraries() -> None:
+    """Runs in the gate process: the imports _gx_validate needs (~3.5 s on 2 cores)."""
+    import sys
+
+    # GX probes pyspark.sql.connect when pyspark is installed (the `spark` extra); without Spark
+    # Connect's gRPC packages that module calls sys.exit(0) on import. The gate reads DuckDB
+    # over SQL and never needs Spark Connect: in this (spawned) process its import fails as an
+    # ImportError, which GX handles.
+    sys.modules.setdefault("pyspark.sql.connect", None)
+    import great_expectations  # noqa: F401
+    import great_expectations.expectations  # noqa: F401
+
+
+def prestart_gate() -> None:
+    """Start the gate's process and its imports now, while dbt builds (build_and_publish): the
+    gate then starts validating at once. The next validate() uses it; discard_prestarted_gate()
+    stops it when the build fails first."""
+    discard_prestarted_gate()
+    pool = _gate_process()
+    pool.submit(_import_gate_libraries)
+    _PRESTARTED.append(pool)
+
+
+def discard_prestarted_gate() -> None:
+    while _PRESTARTED:
+        _PRESTARTED.pop().shutdown(wait=False, cancel_futures=True)
+
+
 def _gx_validate_in_child(db_path: Path, suites: dict[str, list[Check]],
                           docs_dir: Path | None) -> tuple[Outcome, str | None]:
     """``_gx_validate`` in a child process: duckdb-engine's connection to the file outlives
     every close GX and SQLAlchemy offer, and the caller reopens the file (read-write, to
-    publish it) in this process, which DuckDB refuses while another configuration holds it."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+    publish it) in this process, which DuckDB refuses while another configuration holds it.
+    The process is the one prestart_gate() started, if any."""
+    with (_PRESTARTED.pop() if _PRESTARTED else _gate_process()) as pool:
         try:
             return pool.submit(_gx_validate, db_path, suites, docs_dir).result()
         except SystemExit as exc:  # a library exiting must fail the gate, never end the build
@@ -504,13 +540,7 @@ def _gx_validate(db_path: Path, suites: dict[str, list[Check]], docs_dir: Path |
     """Run every suite with GX over the file's tables (SQL datasource, read-only) and build the
     Data Docs site. Returns (success, GX result, examples if failed) per (suite, check), and
     the site's index.html."""
-    import sys
-
-    # GX probes pyspark.sql.connect when pyspark is installed (the `spark` extra); without Spark
-    # Connect's gRPC packages that module calls sys.exit(0) on import. The gate reads DuckDB
-    # over SQL and never needs Spark Connect: in this (spawned) process its import fails as an
-    # ImportError, which GX handles.
-    sys.modules.setdefault("pyspark.sql.connect", None)
+    _import_gate_libraries()
     import great_expectations as gx
     import great_expectations.expectations as gxe
     import sqlalchemy as sa
