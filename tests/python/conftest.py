@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -9,6 +10,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "seeds" / "sample"
+
+# `make test` runs pytest on two workers (pytest-xdist): each worker's dbt runs write their
+# artifacts (manifest, partial-parse cache, run results) and logs to a directory of its own,
+# never over the other worker's. dbt and MetricFlow read DBT_TARGET_PATH / DBT_LOG_PATH.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if _WORKER:
+    os.environ.setdefault("DBT_TARGET_PATH", str(ROOT / "target" / f"pytest-{_WORKER}"))
+    os.environ.setdefault("DBT_LOG_PATH", str(ROOT / "logs" / f"pytest-{_WORKER}"))
+DBT_TARGET = Path(os.environ.get("DBT_TARGET_PATH", ROOT / "target"))
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ import sys
 import duckdb
 import pytest
 
-from tests.python.conftest import ROOT
+from tests.python.conftest import DBT_TARGET, ROOT
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("dbt_metricflow") is None,
@@ -63,7 +63,7 @@ def _close(actual, expected) -> bool:
 def metrics(published_sample):
     """(MetricFlow results by query name, a read-only connection to the same warehouse)."""
     warehouse = published_sample
-    manifest = ROOT / "target" / "semantic_manifest.json"
+    manifest = DBT_TARGET / "semantic_manifest.json"
     assert manifest.exists(), "the sample build writes target/semantic_manifest.json"
     env = dict(os.environ, HOUSE_EDGE_DUCKDB_PATH=str(warehouse), DBT_PROFILES_DIR=str(ROOT),
                HOUSE_EDGE_DUCKDB_ACCESS_MODE="read_only")
