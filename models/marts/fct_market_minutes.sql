@@ -1,6 +1,7 @@
 -- One row per venue x symbol x minute of price bars, with the liquidations of that minute beside
 -- the price: the series behind "price and liquidation notional per minute" charts and BI panels.
--- Every bar is kept (left join): minutes without forced fills carry zero liquidations.
+-- Every bar is kept (left join): minutes without forced fills carry zero liquidations (a bar
+-- outside the event window has no row in int_liquidation_minutes, hence the coalesce).
 with
 
 price_bars as (

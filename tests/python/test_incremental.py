@@ -21,7 +21,8 @@ import duckdb
 from house_edge import publish
 from tests.python.conftest import SAMPLE
 
-# Every model whose rows an incremental run writes, plus the views users read over staging.
+# Every model whose rows an incremental run writes, plus the views users read over staging and
+# the wave series (a table rebuilt from int_liquidation_minutes on every run).
 COMPARED = (
     "staging.stg_simulator__liquidations_checked",
     "staging.stg_simulator__liquidations",
@@ -32,16 +33,14 @@ COMPARED = (
     "marts.fct_liquidations",
     "marts.fct_position_outcomes",
     "intermediate.int_liquidation_fills_revenue",
-    "intermediate.int_liquidations_priced",
-    "intermediate.int_liquidation_buckets_minute",
-    "intermediate.int_liquidation_buckets_minute_by_scope",
-    "intermediate.int_liquidation_buckets_second",
+    "intermediate.int_liquidation_minutes",
+    "intermediate.int_liquidation_minutes_by_scope",
     "marts.fct_liquidation_map",
 )
 # Bookkeeping columns that differ between an incremental sequence and a full refresh by design.
 BOOKKEEPING = ("loaded_at", "inputs_version")
-SELECT = ["--select", "+int_liquidations_priced", "+int_liquidation_buckets_second",
-          "+int_liquidation_buckets_minute_by_scope", "+stg_simulator__liquidations_quarantine",
+SELECT = ["--select", "+fct_liquidations", "+int_liquidation_minutes_by_scope",
+          "+stg_simulator__liquidations_quarantine",
           "+fct_position_outcomes", "+stg_simulator__positions_quarantine",
           "+int_liquidation_fills_revenue", "+fct_liquidation_map",
           "--resource-type", "seed", "--resource-type", "model"]

@@ -85,6 +85,12 @@ def three_venues(tmp_path_factory):
     con.close()
 
 
+# Each fill beside the bar of its venue, symbol and minute (none when the minute has no bar).
+FILLS_WITH_BARS = ("from marts.fct_liquidations as l left join marts.fct_price_bars as b"
+                   " on b.venue = l.venue and b.symbol = l.symbol"
+                   " and b.bar_opened_at = l.liquidated_minute_at")
+
+
 def _quarantined(con, fmt: str) -> int:
     return con.execute("select count(*) from staging.stg_venue_files__quarantine"
                        " where source_format = ?", [fmt]).fetchone()[0]
@@ -106,14 +112,10 @@ def test_every_file_fill_is_priced_and_counted(three_venues, venue):
                        " and position_id is not null", [venue]).fetchone()[0] == 0
     assert loaded == _records(liq_fmt, liq_path) - _quarantined(con, liq_fmt)
     assert loaded == 4  # tests/python/test_venue_files.py: EXPECTED_HAND_WRITTEN
-    priced = con.execute("select count(*), count(bar_opened_at) from"
-                         " intermediate.int_liquidations_priced where venue = ?",
-                         [venue]).fetchone()
-    assert priced == (loaded, loaded), "a fill of a file-fed venue has no bar"
     # each fill is priced against the bar of its own minute
-    assert con.execute("select count(*) from intermediate.int_liquidations_priced where venue = ?"
-                       " and bar_opened_at <> date_trunc('minute', liquidated_at)",
-                       [venue]).fetchone()[0] == 0
+    priced = con.execute(f"select count(*), count(b.bar_opened_at) {FILLS_WITH_BARS}"
+                         " where l.venue = ?", [venue]).fetchone()
+    assert priced == (loaded, loaded), "a fill of a file-fed venue has no bar of its minute"
 
 
 @pytest.mark.parametrize("venue", sorted(VENUES))
@@ -158,9 +160,8 @@ def test_a_known_bar_keeps_its_prices_units_and_time(three_venues, venue):
     assert row[6:] == (trades, 60, 1760131200000)
     # the venue's BTC fills are priced against the bar of their own minute
     assert con.execute(
-        "select distinct strftime(bar_opened_at, '%H:%M'), bar_low_price"
-        " from intermediate.int_liquidations_priced where venue = ? and symbol = 'BTC'",
-        [venue]).fetchall() == [BTC_FILL_BARS[venue]]
+        f"select distinct strftime(b.bar_opened_at, '%H:%M'), b.low_price {FILLS_WITH_BARS}"
+        " where l.venue = ? and l.symbol = 'BTC'", [venue]).fetchall() == [BTC_FILL_BARS[venue]]
 
 
 # format: the quarantined rows (symbol, bar minute, reason) of its fixture: a line without a

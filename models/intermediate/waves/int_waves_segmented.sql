@@ -4,7 +4,7 @@
 with
 
 series as (
-    select * from {{ ref('int_liquidation_buckets_minute_by_scope') }}
+    select * from {{ ref('int_liquidation_minutes_by_scope') }}
 ),
 
 segmented as (
