@@ -102,9 +102,9 @@ checked as (
 select * from checked
 {%- endmacro %}
 
-{#- loaded_keys_relation (optional): position_id already loaded by earlier runs of an incremental
-    model and not re-read now (see simulator_liquidations_checked). -#}
-{% macro simulator_positions_checked(source_relation, loaded_keys_relation=none) -%}
+{#- The row checks of simulator_positions_checked(): every row of `source_relation` with its
+    normalised helper columns and `row_quarantine_reason` (the first failed check, or null). -#}
+{% macro simulator_positions_checked_rows(source_relation) -%}
 with
 
 source as (
@@ -167,18 +167,49 @@ row_checked as (
         on normalised.venue_normalised = exchanges.exchange_id
     left join symbols
         on normalised.symbol_normalised = symbols.symbol
+)
+
+select * from row_checked
+{%- endmacro %}
+
+{#- loaded_keys_relation (optional): position_id already loaded by earlier runs of an incremental
+    model and not re-read now (see simulator_liquidations_checked). -#}
+{% macro simulator_positions_checked(source_relation, loaded_keys_relation=none) -%}
+with
+
+-- Keys read more than once (any check's outcome): a hash aggregate of the key column alone.
+-- Only their rows are ranked below; a key read once is its own first row. (The rank used to be
+-- a window over every row: a sort of all rows and columns that held the whole input in memory.)
+duplicate_keys as (
+    select raw.position_id
+    from {{ source_relation }} as raw
+    where raw.position_id is not null
+    group by raw.position_id
+    having count(*) > 1
 ),
 
+-- The row checks run on two disjoint parts of the input, each read on its own (a CTE read
+-- twice would be held in memory): rows of keys read once, and rows of keys read more than once,
+-- ranked among the rows of the same key with the same outcome exactly as before.
 key_ranked as (
     select
-        row_checked.*,
+        single_key_rows.*,
+        1 as key_rank
+    from (
+        {{ simulator_positions_checked_rows('(select * from ' ~ source_relation ~ ' as raw where raw.position_id is null or raw.position_id not in (select position_id from duplicate_keys))') }}
+    ) as single_key_rows
+    union all
+    select
+        repeated_key_rows.*,
         row_number() over (
             partition by row_quarantine_reason, position_id
             order by
                 opened_at_ms, account_id, venue, symbol, side, margin_mode, leverage,
                 entry_price, quantity, maintenance_margin_rate, maintenance_amount_usd
         ) as key_rank
-    from row_checked
+    from (
+        {{ simulator_positions_checked_rows('(select * from ' ~ source_relation ~ ' as raw where raw.position_id in (select position_id from duplicate_keys))') }}
+    ) as repeated_key_rows
 ),
 
 {%- if loaded_keys_relation is not none %}
@@ -209,10 +240,9 @@ checked as (
 select * from checked
 {%- endmacro %}
 
-{#- loaded_keys_relation (optional): a relation of liquidation_id already loaded by earlier runs of
-    an incremental model and not re-read now; a passing row with one of those keys is a
-    `duplicate_key` (the row loaded first is kept). -#}
-{% macro simulator_liquidations_checked(source_relation, loaded_keys_relation=none) -%}
+{#- The row checks of simulator_liquidations_checked(): every row of `source_relation` with its
+    normalised helper columns and `row_quarantine_reason` (the first failed check, or null). -#}
+{% macro simulator_liquidations_checked_rows(source_relation) -%}
 with
 
 source as (
@@ -268,18 +298,50 @@ row_checked as (
         on normalised.venue_normalised = exchanges.exchange_id
     left join symbols
         on normalised.symbol_normalised = symbols.symbol
+)
+
+select * from row_checked
+{%- endmacro %}
+
+{#- loaded_keys_relation (optional): a relation of liquidation_id already loaded by earlier runs of
+    an incremental model and not re-read now; a passing row with one of those keys is a
+    `duplicate_key` (the row loaded first is kept). -#}
+{% macro simulator_liquidations_checked(source_relation, loaded_keys_relation=none) -%}
+with
+
+-- Keys read more than once (any check's outcome): a hash aggregate of the key column alone.
+-- Only their rows are ranked below; a key read once is its own first row. (The rank used to be
+-- a window over every row: a sort of all rows and columns that held the whole input in memory.)
+duplicate_keys as (
+    select raw.liquidation_id
+    from {{ source_relation }} as raw
+    where raw.liquidation_id is not null
+    group by raw.liquidation_id
+    having count(*) > 1
 ),
 
+-- The row checks run on two disjoint parts of the input, each read on its own (a CTE read
+-- twice would be held in memory): rows of keys read once, and rows of keys read more than once,
+-- ranked among the rows of the same key with the same outcome exactly as before.
 key_ranked as (
     select
-        row_checked.*,
+        single_key_rows.*,
+        1 as key_rank
+    from (
+        {{ simulator_liquidations_checked_rows('(select * from ' ~ source_relation ~ ' as raw where raw.liquidation_id is null or raw.liquidation_id not in (select liquidation_id from duplicate_keys))') }}
+    ) as single_key_rows
+    union all
+    select
+        repeated_key_rows.*,
         row_number() over (
             partition by row_quarantine_reason, liquidation_id
             order by
                 liquidated_at_ms, position_id, venue, symbol, side, quantity, price,
                 is_shown_in_public_feed
         ) as key_rank
-    from row_checked
+    from (
+        {{ simulator_liquidations_checked_rows('(select * from ' ~ source_relation ~ ' as raw where raw.liquidation_id in (select liquidation_id from duplicate_keys))') }}
+    ) as repeated_key_rows
 ),
 
 {%- if loaded_keys_relation is not none %}

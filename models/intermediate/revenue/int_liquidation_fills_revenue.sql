@@ -116,6 +116,11 @@ fills as (
         on liquidations.position_id = positions.position_id
 ),
 
+-- Everything that does not depend on the scenario, once per fill: the mechanism, whether the
+-- venue keeps the surplus, the insurance pool and the collateral's depeg terms. The scenarios
+-- are crossed in only after (fills_with_terms): every join here used to run on three times the
+-- rows, once per scenario.
+--
 -- Collateral depegs (seed collateral_depegs, simulator switch collateral_depeg): a fill of an
 -- account whose margin is held in USDe / wBETH / BNSOL, inside that asset's depeg window, loses
 -- the collateral's fall below par on the liquidated share of the position. The collateral's
@@ -125,36 +130,11 @@ fills as (
 -- value in the fill's minute, low = at the published low, central = halfway. The path's position is
 -- measured in milliseconds (fills carry them; whole-second differences are counted differently by
 -- DuckDB, boundaries crossed, and Spark, whole units elapsed).
-fill_collateral as (
-    select
-        fills.liquidation_id,
-        account_collateral.collateral_usd * fills.quantity / nullif(fills.position_quantity, 0)
-            as collateral_at_par_usd,
-        collateral_depegs.low_price_ratio,
-        case
-            when fills.liquidated_at < collateral_depegs.low_at
-                then 1 - (1 - collateral_depegs.low_price_ratio)
-                    * {{ dbt.datediff('collateral_depegs.window_starts_at', 'fills.liquidated_at', 'millisecond') }}
-                    / {{ dbt.datediff('collateral_depegs.window_starts_at', 'collateral_depegs.low_at', 'millisecond') }}
-            else 1 - (1 - collateral_depegs.low_price_ratio)
-                * {{ dbt.datediff('fills.liquidated_at', 'collateral_depegs.window_ends_at', 'millisecond') }}
-                / {{ dbt.datediff('collateral_depegs.low_at', 'collateral_depegs.window_ends_at', 'millisecond') }}
-        end as path_price_ratio
-    from fills
-    inner join account_collateral
-        on fills.account_id = account_collateral.account_id
-        and fills.venue = account_collateral.venue
-    inner join collateral_depegs
-        on account_collateral.venue = collateral_depegs.venue
-        and account_collateral.collateral_asset = collateral_depegs.collateral_asset
-        and fills.liquidated_at >= collateral_depegs.window_starts_at
-        and fills.liquidated_at < collateral_depegs.window_ends_at
-),
-
-fills_with_terms as (
+-- (The account's collateral and its depeg are joined straight onto the fills, a left join on
+-- the account and the depeg window, so `fills` is read once and never held in memory.)
+fill_terms as (
     select
         fills.*,
-        scenarios.scenario,
         mechanisms.mechanism,
         -- Hyperliquid: backstop (margin kept by HLP) when the equity left is below the share of
         -- the fill's maintenance margin; venues without a backstop share apply the surplus share
@@ -165,50 +145,110 @@ fills_with_terms as (
             * fills.maintenance_margin_rate * fills.notional_usd,
             true
         ) as is_surplus_kept,
-        coalesce(taker.rate, 0) as taker_fee_rate,
-        coalesce(clearance_symbol.rate, clearance_default.rate, 0) as clearance_fee_rate,
-        coalesce(surplus_shares.surplus_share, 0) as surplus_share,
-        -- no ADL assumption: the fund or vault pays the whole loss
-        coalesce(surplus_shares.adl_loss_share, 0) as adl_loss_share,
         coalesce(pool_symbol.pool_id, pool_default.pool_id) as insurance_pool_id,
-        coalesce(
-            fill_collateral.collateral_at_par_usd * (1 - case scenarios.scenario
-                when 'low' then fill_collateral.low_price_ratio
-                when 'central' then (fill_collateral.low_price_ratio + fill_collateral.path_price_ratio) / 2
-                else fill_collateral.path_price_ratio
-            end),
-            0
-        ) as collateral_depeg_loss_usd
+        depegged_collateral.collateral_usd * fills.quantity / nullif(fills.position_quantity, 0)
+            as collateral_at_par_usd,
+        depegged_collateral.low_price_ratio,
+        case
+            when fills.liquidated_at < depegged_collateral.low_at
+                then 1 - (1 - depegged_collateral.low_price_ratio)
+                    * {{ dbt.datediff('depegged_collateral.window_starts_at', 'fills.liquidated_at', 'millisecond') }}
+                    / {{ dbt.datediff('depegged_collateral.window_starts_at', 'depegged_collateral.low_at', 'millisecond') }}
+            else 1 - (1 - depegged_collateral.low_price_ratio)
+                * {{ dbt.datediff('fills.liquidated_at', 'depegged_collateral.window_ends_at', 'millisecond') }}
+                / {{ dbt.datediff('depegged_collateral.low_at', 'depegged_collateral.window_ends_at', 'millisecond') }}
+        end as path_price_ratio
     from fills
-    cross join scenarios
-    left join fill_collateral
-        on fills.liquidation_id = fill_collateral.liquidation_id
+    left join (
+        select
+            account_collateral.account_id,
+            account_collateral.venue,
+            account_collateral.collateral_usd,
+            collateral_depegs.low_price_ratio,
+            collateral_depegs.window_starts_at,
+            collateral_depegs.low_at,
+            collateral_depegs.window_ends_at
+        from account_collateral
+        inner join collateral_depegs
+            on account_collateral.venue = collateral_depegs.venue
+            and account_collateral.collateral_asset = collateral_depegs.collateral_asset
+    ) as depegged_collateral
+        on fills.account_id = depegged_collateral.account_id
+        and fills.venue = depegged_collateral.venue
+        and fills.liquidated_at >= depegged_collateral.window_starts_at
+        and fills.liquidated_at < depegged_collateral.window_ends_at
     left join mechanisms
         on fills.venue = mechanisms.venue
-    left join fee_rates as taker
-        on fills.venue = taker.venue
-        and taker.fee_type = 'taker'
-        and taker.symbol = '*'
-        and scenarios.scenario = taker.scenario
-    left join fee_rates as clearance_symbol
-        on fills.venue = clearance_symbol.venue
-        and clearance_symbol.fee_type = 'liquidation_clearance'
-        and fills.symbol = clearance_symbol.symbol
-        and scenarios.scenario = clearance_symbol.scenario
-    left join fee_rates as clearance_default
-        on fills.venue = clearance_default.venue
-        and clearance_default.fee_type = 'liquidation_clearance'
-        and clearance_default.symbol = '*'
-        and scenarios.scenario = clearance_default.scenario
-    left join surplus_shares
-        on fills.venue = surplus_shares.venue
-        and scenarios.scenario = surplus_shares.scenario
     left join fund_pools as pool_symbol
         on fills.venue = pool_symbol.venue
         and fills.symbol = pool_symbol.symbol
     left join fund_pools as pool_default
         on fills.venue = pool_default.venue
         and pool_default.symbol = '*'
+),
+
+-- The scenario-dependent rates, once per venue x scenario (a few rows): taker fee, default
+-- clearance fee ('*'), surplus and ADL shares. Venues are those of either seed; a fill of
+-- another venue finds no row and gets the rates' fallback, 0, as before.
+venue_scenario_rates as (
+    select
+        venues.venue,
+        scenarios.scenario,
+        taker.rate as taker_fee_rate,
+        clearance_default.rate as default_clearance_fee_rate,
+        surplus_shares.surplus_share,
+        surplus_shares.adl_loss_share
+    from (
+        select venue from fee_schedules
+        union
+        select venue from mechanisms
+    ) as venues
+    cross join scenarios
+    left join fee_rates as taker
+        on venues.venue = taker.venue
+        and taker.fee_type = 'taker'
+        and taker.symbol = '*'
+        and scenarios.scenario = taker.scenario
+    left join fee_rates as clearance_default
+        on venues.venue = clearance_default.venue
+        and clearance_default.fee_type = 'liquidation_clearance'
+        and clearance_default.symbol = '*'
+        and scenarios.scenario = clearance_default.scenario
+    left join surplus_shares
+        on venues.venue = surplus_shares.venue
+        and scenarios.scenario = surplus_shares.scenario
+),
+
+-- the grain: each fill x the three scenarios, then the scenario's rates (two lookups in tables of
+-- a few dozen rows)
+fills_with_terms as (
+    select
+        fill_terms.*,
+        scenarios.scenario,
+        coalesce(venue_scenario_rates.taker_fee_rate, 0) as taker_fee_rate,
+        coalesce(clearance_symbol.rate, venue_scenario_rates.default_clearance_fee_rate, 0)
+            as clearance_fee_rate,
+        coalesce(venue_scenario_rates.surplus_share, 0) as surplus_share,
+        -- no ADL assumption: the fund or vault pays the whole loss
+        coalesce(venue_scenario_rates.adl_loss_share, 0) as adl_loss_share,
+        coalesce(
+            fill_terms.collateral_at_par_usd * (1 - case scenarios.scenario
+                when 'low' then fill_terms.low_price_ratio
+                when 'central' then (fill_terms.low_price_ratio + fill_terms.path_price_ratio) / 2
+                else fill_terms.path_price_ratio
+            end),
+            0
+        ) as collateral_depeg_loss_usd
+    from fill_terms
+    cross join scenarios
+    left join venue_scenario_rates
+        on fill_terms.venue = venue_scenario_rates.venue
+        and scenarios.scenario = venue_scenario_rates.scenario
+    left join fee_rates as clearance_symbol
+        on fill_terms.venue = clearance_symbol.venue
+        and clearance_symbol.fee_type = 'liquidation_clearance'
+        and fill_terms.symbol = clearance_symbol.symbol
+        and scenarios.scenario = clearance_symbol.scenario
 ),
 
 -- the collateral's depeg loss comes off the margin left first; beyond it, the fund pays

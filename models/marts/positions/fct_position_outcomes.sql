@@ -8,10 +8,8 @@
 -- depends_on: {{ ref('stg_simulator__positions') }}
 -- One row per position: did the observed trade path after it opened cross its computed
 -- liquidation price (the prediction), and was it liquidated (the outcome)?
--- The running extreme is computed once per venue x symbol with a window over the bars (lowest
--- low / highest high from each bar to the end of the window), then joined to each position on
--- its opening minute: no per-position scan of the bars. The first crossing minute comes from the
--- record extremes of each distinct opening minute's path (see crossing_starts below).
+-- The path prediction (the path's extreme, whether and when it first crossed the liquidation
+-- price) comes from int_position_price_paths; this model adds the forced fills and the outcome class.
 -- Incremental (macros/incremental): a run recomputes only the positions whose inputs changed:
 -- new or re-read positions (loaded since this table's last load), positions whose venue x symbol
 -- price path changed (a fingerprint of its bars, `price_path_version`, differs from the one
@@ -184,148 +182,12 @@ first_liquidations as (
         on fill_totals.position_id = multi_fill_sums.position_id
 ),
 
-window_bars as (
-    select
-        venue,
-        symbol,
-        bar_opened_at,
-        low_price,
-        high_price
-    from price_bars
-    where bar_opened_at >= cast('{{ var("event_window_start") }}' as {{ dbt.type_timestamp() }})
-        and bar_opened_at < cast('{{ var("event_window_end") }}' as {{ dbt.type_timestamp() }})
-),
-
--- lowest low / highest high from this bar to the end of the window, per venue x symbol
-bars_with_path_extremes as (
-    select
-        venue,
-        symbol,
-        bar_opened_at,
-        min(low_price) over (
-            partition by venue, symbol
-            order by bar_opened_at
-            rows between current row and unbounded following
-        ) as path_low_price,
-        max(high_price) over (
-            partition by venue, symbol
-            order by bar_opened_at
-            rows between current row and unbounded following
-        ) as path_high_price
-    from window_bars
-),
-
-positions_with_opening_minute as (
-    select
-        positions.*,
-        -- a position opened before the window is watched from the window's first bar
-        case
-            when positions.opened_at < cast('{{ var("event_window_start") }}' as {{ dbt.type_timestamp() }})
-                then cast('{{ var("event_window_start") }}' as {{ dbt.type_timestamp() }})
-            else {{ dbt.date_trunc('minute', 'positions.opened_at') }}
-        end as opening_minute_at
-    from positions
-    {%- if is_incremental() %}
-    where positions.position_id in (select position_id from positions_to_recompute)
-    {%- endif %}
-),
-
+-- the path prediction (running extremes, first crossing): int_position_price_paths
 positions_with_path as (
-    select
-        positions_with_opening_minute.*,
-        case
-            when positions_with_opening_minute.is_long then bars_with_path_extremes.path_low_price
-            else bars_with_path_extremes.path_high_price
-        end as path_extreme_price,
-        coalesce(
-            case
-                when positions_with_opening_minute.is_long
-                    then bars_with_path_extremes.path_low_price <= positions_with_opening_minute.liquidation_price
-                else bars_with_path_extremes.path_high_price >= positions_with_opening_minute.liquidation_price
-            end,
-            false
-        ) as has_crossed_liquidation_price
-    from positions_with_opening_minute
-    left join bars_with_path_extremes
-        on positions_with_opening_minute.venue = bars_with_path_extremes.venue
-        and positions_with_opening_minute.symbol = bars_with_path_extremes.symbol
-        and positions_with_opening_minute.opening_minute_at = bars_with_path_extremes.bar_opened_at
-),
-
--- First crossing minute, without scanning the bars once per position: positions share few
--- opening minutes (the noon book and the cohorts' minutes), so the path from each distinct
--- venue x symbol x opening minute is reduced once to its record lows / highs (bars that set a new
--- extreme since the opening minute). The first crossing is the first record at or beyond the
--- liquidation price: a join on a handful of rows per position, whatever the number of positions.
--- (An as-of join on the records, one lookup per position, was measured: 10% faster for this
--- model alone at scale 1 but +0.8 GB of peak memory, so the join stays.)
-crossing_starts as (
-    select distinct
-        venue,
-        symbol,
-        opening_minute_at
-    from positions_with_path
-    where has_crossed_liquidation_price
-),
-
-paths_from_start as (
-    select
-        crossing_starts.venue,
-        crossing_starts.symbol,
-        crossing_starts.opening_minute_at,
-        window_bars.bar_opened_at,
-        window_bars.low_price,
-        window_bars.high_price,
-        min(window_bars.low_price) over (
-            partition by crossing_starts.venue, crossing_starts.symbol, crossing_starts.opening_minute_at
-            order by window_bars.bar_opened_at
-            rows between unbounded preceding and 1 preceding
-        ) as earlier_low_price,
-        max(window_bars.high_price) over (
-            partition by crossing_starts.venue, crossing_starts.symbol, crossing_starts.opening_minute_at
-            order by window_bars.bar_opened_at
-            rows between unbounded preceding and 1 preceding
-        ) as earlier_high_price
-    from crossing_starts
-    inner join window_bars
-        on crossing_starts.venue = window_bars.venue
-        and crossing_starts.symbol = window_bars.symbol
-        and window_bars.bar_opened_at >= crossing_starts.opening_minute_at
-),
-
-record_bars as (
-    select
-        venue,
-        symbol,
-        opening_minute_at,
-        bar_opened_at,
-        case
-            when earlier_low_price is null or low_price < earlier_low_price then low_price
-        end as record_low_price,
-        case
-            when earlier_high_price is null or high_price > earlier_high_price then high_price
-        end as record_high_price
-    from paths_from_start
-    where earlier_low_price is null
-        or low_price < earlier_low_price
-        or high_price > earlier_high_price
-),
-
-first_crossings as (
-    select
-        positions_with_path.position_id,
-        min(record_bars.bar_opened_at) as first_crossed_minute_at
-    from positions_with_path
-    inner join record_bars
-        on positions_with_path.venue = record_bars.venue
-        and positions_with_path.symbol = record_bars.symbol
-        and positions_with_path.opening_minute_at = record_bars.opening_minute_at
-        and (
-            (positions_with_path.is_long and record_bars.record_low_price <= positions_with_path.liquidation_price)
-            or (not positions_with_path.is_long and record_bars.record_high_price >= positions_with_path.liquidation_price)
-        )
-    where positions_with_path.has_crossed_liquidation_price
-    group by 1
+    select * from {{ ref('int_position_price_paths') }}
+    {%- if is_incremental() %}
+    where position_id in (select position_id from positions_to_recompute)
+    {%- endif %}
 ),
 
 final as (
@@ -345,7 +207,7 @@ final as (
         positions_with_path.bankruptcy_price,
         positions_with_path.path_extreme_price,
         positions_with_path.has_crossed_liquidation_price,
-        first_crossings.first_crossed_minute_at,
+        positions_with_path.first_crossed_minute_at,
         first_liquidations.position_id is not null as is_liquidated,
         first_liquidations.first_liquidated_at,
         coalesce(first_liquidations.liquidation_count, 0) as liquidation_count,
@@ -362,8 +224,6 @@ final as (
         price_path_versions.price_path_version,
         {{ incremental_loaded_at() }} as loaded_at
     from positions_with_path
-    left join first_crossings
-        on positions_with_path.position_id = first_crossings.position_id
     left join first_liquidations
         on positions_with_path.position_id = first_liquidations.position_id
     left join price_path_versions
