@@ -152,7 +152,7 @@ def test_cross_venue_divergence_is_a_warning_published_and_recorded(published, t
 
 
 def test_overlapping_waves_fail_dbts_test_not_a_gate_restatement(published, tmp_path):
-    """Waves that overlap are a dbt test (tests/waves/assert_waves_of_a_scope_do_not_overlap),
+    """Waves that overlap are a dbt test (tests/waves/assert_waves_do_not_overlap_within_a_scope),
     run by every build before the gate; the gate no longer restates it. A wave shifted to start
     inside the previous wave of its scope fails that test, naming it."""
     target, _ = published
@@ -172,9 +172,9 @@ def test_overlapping_waves_fail_dbts_test_not_a_gate_restatement(published, tmp_
     assert not any("overlap" in c.name for build in validate.SUITES.values()
                    for c in build(validate.load_settings()))
     with pytest.raises(publish.BuildError) as info:
-        publish.run_dbt(["test", "--select", "assert_waves_of_a_scope_do_not_overlap"],
+        publish.run_dbt(["test", "--select", "assert_waves_do_not_overlap_within_a_scope"],
                         publish.project_root(), copy, {}, echo=False)
-    assert "assert_waves_of_a_scope_do_not_overlap" in str(info.value)
+    assert "assert_waves_do_not_overlap_within_a_scope" in str(info.value)
     assert "Got 1 result" in str(info.value)
 
 
