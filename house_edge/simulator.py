@@ -34,7 +34,7 @@ the liquidation ids carry over from chunk to chunk), through one CSV file or one
 ``pyarrow.parquet.ParquetWriter`` per table (row groups of 2^20 rows, as ``to_parquet``
 writes them). What stays in memory for the whole run is the books the cascade walks: per
 position its sort key, notional and running sum, id, and the rounded quantity and entry price
-that price its fills (~45 bytes; ~2.9 GB peak at scale 10, ~0.7 GB at scale 1, against ~600
+that price its fills (~45 bytes; ~2.2 GB peak at scale 10, ~0.7 GB at scale 1, against ~600
 bytes a position when every row was held in pandas). ``simulate()`` runs the same code into
 frames (tests, calibration, small scales) and ``write()`` writes frames through the same writer,
 so both paths give the same files: CSV byte for byte, Parquet row for row, in the same order and
@@ -436,7 +436,7 @@ def simulate_to(out_dir: Path | str, scale: float = 0.005, seed: int = 20251010,
 
     The same run as ``simulate`` (one code path): positions are written as they are drawn and
     fills a chunk of whole minutes at a time, so memory holds only the books the cascade walks
-    (~50 bytes per position) and one chunk, not every row. The files are byte-identical (CSV) or
+    (~45 bytes per position) and one chunk, not every row. The files are byte-identical (CSV) or
     row-, value-, order- and type-identical (Parquet) to ``write(simulate(...))``. Each file is
     written under a temporary name and renamed when complete: a failed run leaves no partial
     file."""
@@ -517,8 +517,8 @@ def _run(scale: float, seed: int, cal: Calibration, progress: Callable[[int, int
         for a in range(0, n, chunk_rows):
             b = min(a + chunk_rows, n)
             if b - a < chunk_rows and not final:
-                for k, v in cols.items():
-                    pending[k].append(v[a:])
+                for k, v in cols.items():  # a copy: a view would keep all of cols alive
+                    pending[k].append(v[a:].copy())
                 break
             chunk = {k: v[a:b] for k, v in cols.items()}
             positions = _positions_frame(chunk, pending_first_id)
