@@ -34,7 +34,7 @@ the liquidation ids carry over from chunk to chunk), through one CSV file or one
 ``pyarrow.parquet.ParquetWriter`` per table (row groups of 2^20 rows, as ``to_parquet``
 writes them). What stays in memory for the whole run is the books the cascade walks: per
 position its sort key, notional and running sum, id, and the rounded quantity and entry price
-that price its fills (~45 bytes; ~2.2 GB peak at scale 10, ~0.7 GB at scale 1, against ~600
+that price its fills (~45 bytes; 2.2 GB peak at scale 10, 0.7 GB at scale 1, against ~600
 bytes a position when every row was held in pandas). ``simulate()`` runs the same code into
 frames (tests, calibration, small scales) and ``write()`` writes frames through the same writer,
 so both paths give the same files: CSV byte for byte, Parquet row for row, in the same order and
