@@ -121,9 +121,9 @@ def main(argv: list[str] | None = None) -> None:
     raw = out / "raw"
     sim_s, sim_mib, _ = _timed_child(
         "from house_edge import simulator as s\n"
-        f"r = s.simulate(scale={args.scale}, seed={args.seed})\n"
-        f"s.write(r, {str(raw)!r}, fmt={args.format!r})\n"
-        "print('rows', len(r.liquidations), len(r.positions), len(r.price_bars))")
+        f"w = s.simulate_to({str(raw)!r}, scale={args.scale}, seed={args.seed},"
+        f" fmt={args.format!r})\n"  # streamed: rows written in chunks, not held
+        "print('rows', w.rows['liquidations'], w.rows['positions'], w.rows['price_bars'])")
     paths = {k: raw / f"raw_{k}.{args.format}" for k in ("price_bars", "positions",
                                                           "liquidations")}
     floor_s, floor_mib, _ = _timed_child(

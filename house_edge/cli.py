@@ -77,13 +77,14 @@ def simulate(scale: float, seed: int, out_dir: str, fmt: str, quiet: bool) -> No
     from house_edge import simulator
 
     t0 = time.perf_counter()
-    result = simulator.simulate(scale=scale, seed=seed,
-                                progress=None if quiet else _progress_bar("simulating minutes"))
-    written = simulator.write(result, Path(out_dir), fmt=fmt)
+    # streamed to the files chunk by chunk: memory does not hold every row (scale 10 fits)
+    written = simulator.simulate_to(Path(out_dir), scale=scale, seed=seed, fmt=fmt,
+                                    progress=None if quiet else _progress_bar("simulating minutes"))
     click.echo(f"simulated scale {scale} seed {seed} in {time.perf_counter() - t0:.1f} s: "
-               f"{len(result.positions):,} positions, {len(result.liquidations):,} liquidations, "
-               f"{len(result.price_bars):,} price bars")
-    for key, path in written.items():
+               f"{written.rows['positions']:,} positions, "
+               f"{written.rows['liquidations']:,} liquidations, "
+               f"{written.rows['price_bars']:,} price bars")
+    for key, path in written.paths.items():
         click.echo(f"  {key:<13} {path}")
 
 

@@ -25,6 +25,20 @@ linearly. Binance's one-per-second rule is applied over windows of ``1000 / scal
 same reason (at scale 1 it is exactly Binance's rule).
 
 Everything is deterministic for a given (seed, scale, calibration).
+
+Memory (issue 17): ``simulate_to(out_dir, scale, seed, fmt)`` streams the four tables to their
+files as the run produces them: positions in chunks of CHUNK_ROWS as they are drawn (their ids
+are their order in the file), fills a chunk of whole minutes at a time (every fill of a minute
+lies inside it, so sorting a chunk sorts the file; the fill and public-feed random streams and
+the liquidation ids carry over from chunk to chunk), through one CSV file or one
+``pyarrow.parquet.ParquetWriter`` per table (row groups of 2^20 rows, as ``to_parquet``
+writes them). What stays in memory for the whole run is the books the cascade walks: per
+position its sort key, notional and running sum, id, and the rounded quantity and entry price
+that price its fills (~45 bytes; 2.2 GB peak at scale 10, 0.7 GB at scale 1, against ~600
+bytes a position when every row was held in pandas). ``simulate()`` runs the same code into
+frames (tests, calibration, small scales) and ``write()`` writes frames through the same writer,
+so both paths give the same files: CSV byte for byte, Parquet row for row, in the same order and
+with the same schema, whatever the chunk size.
 """
 
 from __future__ import annotations
@@ -32,7 +46,7 @@ from __future__ import annotations
 import json
 import math
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -337,18 +351,34 @@ def _draw_positions(rng: np.random.Generator, n: int, total_usd: float, venue: s
             "bankrupt": bankrupt}
 
 
+def _compact_ids(ids: np.ndarray) -> np.ndarray:
+    """Position ids (from 0) as int32 while they fit: the books hold one per position."""
+    return ids.astype(np.int32) if ids.size and ids.max() < 2**31 else ids
+
+
 class _Book:
     """Positions of one side of one venue x symbol opened at one time, sorted by liquidation
-    price in the order the path would reach them, with a pointer to the next survivor."""
+    price in the order the path would reach them, with a pointer to the next survivor.
 
-    def __init__(self, ids: np.ndarray, liq: np.ndarray, notional: np.ndarray, is_long: bool):
+    It also holds each position's quantity and entry price as written to raw_positions
+    (rounded), which price its fills: the book is the only per-position state the simulation
+    keeps, so the positions themselves can be written out as soon as they are drawn."""
+
+    def __init__(self, ids: np.ndarray, liq: np.ndarray, notional: np.ndarray, is_long: bool,
+                 quantity: np.ndarray, entry_price: np.ndarray):
         order = np.argsort(-liq if is_long else liq, kind="stable")
-        self.ids = ids[order]
+        self.ids = _compact_ids(ids[order])
         self.key = (-liq if is_long else liq)[order]  # ascending
         self.notional = notional[order]
         self.cum = np.concatenate([[0.0], np.cumsum(self.notional)])
+        self.quantity = quantity[order]
+        self.entry_price = entry_price[order]
         self.is_long = is_long
         self.next = 0
+
+    def liq(self, a: int, b: int) -> np.ndarray:
+        """Liquidation prices of positions a..b (negating the key is exact)."""
+        return -self.key[a:b] if self.is_long else self.key[a:b]
 
     def reach(self, price: float) -> int:
         """Index one past the last position whose liquidation price `price` crosses."""
@@ -365,10 +395,66 @@ def _venue_symbol_rng(seed: int, v: int, s: int, stream: int) -> np.random.Gener
     return np.random.default_rng([seed, v, s, stream])
 
 
+# Rows per chunk: drawn positions are turned into rows (and handed to the sink) CHUNK_ROWS at a
+# time, crossed positions into fills at the end of the first minute at which CHUNK_ROWS // 4 of
+# them wait (a liquidated position makes 1-6 fills; a minute is never split), and frames are
+# converted to Arrow CHUNK_ROWS rows at a time. What a chunk costs in memory does not depend on
+# the scale.
+CHUNK_ROWS = 1 << 18
+# Parquet row groups: pyarrow's default, so a streamed file has the layout (and the size) of one
+# written from the whole frame (row groups of 2^18 rows made the files ~11% larger). Costs one
+# row group of Arrow data per table waiting to be written (~200 MB in all).
+ROW_GROUP_ROWS = 1 << 20
+
+
 def simulate(scale: float = 0.005, seed: int = 20251010, calibration: Calibration | None = None,
-             progress: Callable[[int, int], None] | None = None) -> SimulationResult:
-    """Run the cascade. Deterministic for (scale, seed, calibration)."""
-    cal = calibration or Calibration.load()
+             progress: Callable[[int, int], None] | None = None,
+             chunk_rows: int = CHUNK_ROWS) -> SimulationResult:
+    """Run the cascade and return its tables as frames. Deterministic for (scale, seed,
+    calibration); ``chunk_rows`` changes nothing in the result (only how it is assembled).
+
+    Everything is held in memory (~600 bytes per position): for tests and calibration at small
+    scales. ``simulate_to`` writes the same tables to files at any scale."""
+    sink = _FrameSink()
+    _run(scale, seed, calibration or Calibration.load(), progress, sink, chunk_rows)
+    return sink.result()
+
+
+@dataclass
+class WrittenFiles:
+    """What simulate_to wrote: the path and the row count of each raw table."""
+
+    paths: dict[str, Path]
+    rows: dict[str, int]
+
+
+def simulate_to(out_dir: Path | str, scale: float = 0.005, seed: int = 20251010,
+                fmt: str = "csv", calibration: Calibration | None = None,
+                progress: Callable[[int, int], None] | None = None,
+                chunk_rows: int = CHUNK_ROWS) -> WrittenFiles:
+    """Run the cascade and stream its tables to ``out_dir`` as csv or parquet.
+
+    The same run as ``simulate`` (one code path): positions are written as they are drawn and
+    fills a chunk of whole minutes at a time, so memory holds only the books the cascade walks
+    (~45 bytes per position) and one chunk, not every row. The files are byte-identical (CSV) or
+    row-, value-, order- and type-identical (Parquet) to ``write(simulate(...))``. Each file is
+    written under a temporary name and renamed when complete: a failed run leaves no partial
+    file."""
+    sink = _FileSink(Path(out_dir), fmt, chunk_rows)
+    try:
+        _run(scale, seed, calibration or Calibration.load(), progress, sink, chunk_rows)
+        paths = sink.close()
+    except BaseException:
+        sink.abort()
+        raise
+    return WrittenFiles(paths=paths, rows={key: sink.rows[key] for key in paths})
+
+
+def _run(scale: float, seed: int, cal: Calibration, progress: Callable[[int, int], None] | None,
+         sink: _FrameSink | _FileSink, chunk_rows: int) -> None:
+    """The cascade: hands every table to ``sink`` in chunks, in the order of the rows."""
+    if chunk_rows < 1:
+        raise ValueError(f"chunk_rows must be positive, got {chunk_rows}")
     n_v, n_s = len(VENUES), len(SYMBOLS)
     minutes = np.arange(MINUTES)
 
@@ -401,19 +487,45 @@ def simulate(scale: float = 0.005, seed: int = 20251010, calibration: Calibratio
             base_volume[vi, si] = 2.0e6 * cal.venue_depth_share[venue] * book_weight[si] / 0.3
 
     # ---- the book at 12:00 (entries spread over the preceding days' path)
-    pos_cols: dict[str, list[np.ndarray]] = {k: [] for k in (
-        "venue", "symbol", "side_long", "entry", "qty", "leverage", "mmr", "maint_amount",
-        "cross", "liq", "bankrupt", "opened_minute", "collateral")}
+    # Positions drawn but not yet handed to the sink (in id order, which is the files' order).
+    pending: dict[str, list[np.ndarray]] = {k: [] for k in (
+        "venue", "symbol", "side_long", "entry_price", "quantity", "leverage", "mmr",
+        "maint_amount", "cross", "liq", "bankrupt", "opened_minute", "collateral")}
+    pending_first_id = 0
     books: list[list[list[_Book]]] = [[[] for _ in range(n_s)] for _ in range(n_v)]
     next_id = 0
     # Positions already closed (queued for liquidation, or liquidated whole by a collateral
-    # depeg): a later crossing of their liquidation price must not close them again.
+    # depeg): a later crossing of their liquidation price must not close them again. Indexed by
+    # id; grown by doubling (entries past next_id are unused).
     closed = np.zeros(0, dtype=bool)
     # Binance accounts on depegging collateral, per symbol: arrays checked every depeg minute
     depeg_accounts: list[list[dict[str, np.ndarray]]] = [[] for _ in range(n_s)]
     collateral_vi = VENUES.index(COLLATERAL_VENUE)
     depeg_share = np.array([cal.depeg_collateral_share.get(a, 0.0) if cal.collateral_depeg
                             else 0.0 for a in COLLATERAL_ASSETS])
+
+    def flush_positions(final: bool) -> None:
+        """Turn the pending positions into rows (raw_positions, raw_account_collateral), in
+        chunks of chunk_rows; short of one, the rest waits unless ``final``."""
+        nonlocal pending_first_id
+        n = next_id - pending_first_id
+        if n == 0 or (n < chunk_rows and not final):
+            return
+        cols = {k: np.concatenate(v) for k, v in pending.items()}
+        for v in pending.values():
+            v.clear()
+        for a in range(0, n, chunk_rows):
+            b = min(a + chunk_rows, n)
+            if b - a < chunk_rows and not final:
+                for k, v in cols.items():  # a copy: a view would keep all of cols alive
+                    pending[k].append(v[a:].copy())
+                break
+            chunk = {k: v[a:b] for k, v in cols.items()}
+            positions = _positions_frame(chunk, pending_first_id)
+            pending_first_id += b - a
+            sink.add("positions", positions)
+            sink.add("account_collateral",
+                     _account_collateral_frame(positions, chunk["collateral"]))
 
     def add_batch(vi: int, si: int, batch: dict[str, np.ndarray], minute: int,
                   price_now: float, min_distance: float = 0.0) -> None:
@@ -431,7 +543,13 @@ def simulate(scale: float = 0.005, seed: int = 20251010, calibration: Calibratio
             return
         ids = np.arange(next_id, next_id + n)
         next_id += n
-        closed = np.concatenate([closed, np.zeros(n, dtype=bool)])
+        if next_id > closed.shape[0]:
+            grown = np.zeros(max(2 * closed.shape[0], next_id), dtype=bool)
+            grown[: closed.shape[0]] = closed
+            closed = grown
+        # as written to raw_positions: the fills are priced from these
+        quantity = _sig(batch["qty"], 8)
+        entry_price = _round_to_tick(batch["entry"], SYMBOLS[si].tick)
         # collateral: a separate random stream, so switching the mechanism on or off never
         # redraws the book; only cross-margin (multi-asset mode) accounts on Binance
         collateral = np.full(n, -1, dtype=np.int64)
@@ -443,22 +561,26 @@ def simulate(scale: float = 0.005, seed: int = 20251010, calibration: Calibratio
             on = collateral >= 0
             if on.any():
                 depeg_accounts[si].append({
-                    "ids": ids[on], "is_long": batch["side_long"][on],
+                    "ids": _compact_ids(ids[on]), "is_long": batch["side_long"][on],
                     "entry": batch["entry"][on], "qty": batch["qty"][on],
                     "margin": batch["qty"][on] * batch["entry"][on] / batch["leverage"][on],
                     "mmr": batch["mmr"][on], "maint": batch["maint_amount"][on],
-                    "asset": collateral[on]})
-        pos_cols["collateral"].append(collateral)
-        for k, v in batch.items():
-            pos_cols[k].append(v)
-        pos_cols["venue"].append(np.full(n, vi))
-        pos_cols["symbol"].append(np.full(n, si))
-        pos_cols["opened_minute"].append(np.full(n, minute))
+                    "asset": collateral[on].astype(np.int8)})
+        for k in ("side_long", "leverage", "mmr", "maint_amount", "cross", "liq", "bankrupt"):
+            pending[k].append(batch[k])
+        pending["quantity"].append(quantity)
+        pending["entry_price"].append(entry_price)
+        pending["collateral"].append(collateral)
+        pending["venue"].append(np.full(n, vi))
+        pending["symbol"].append(np.full(n, si))
+        pending["opened_minute"].append(np.full(n, minute))
         notional = batch["qty"] * batch["entry"]
         for is_long in (True, False):
             m = batch["side_long"] == is_long
             if m.any():
-                books[vi][si].append(_Book(ids[m], batch["liq"][m], notional[m], is_long))
+                books[vi][si].append(_Book(ids[m], batch["liq"][m], notional[m], is_long,
+                                           quantity[m], entry_price[m]))
+        flush_positions(final=False)
 
     n_total = cal.positions_at_scale_1 * scale
     for vi, venue in enumerate(VENUES):
@@ -469,10 +591,11 @@ def simulate(scale: float = 0.005, seed: int = 20251010, calibration: Calibratio
                               * (1.0 - cal.afternoon_book_share))), 4)
             price_noon = spec.price_before_shock * math.exp(exo[vi, si, 0, 0])
             noon_usd = cal.book_usd[venue] * weights[vi, si] * (1.0 - cal.afternoon_book_share)
-            batch = _draw_positions(rng, n, noon_usd, venue, spec,
-                                    scale, 1.0 - cal.short_share_of_book, price_noon * 1.005,
-                                    0.025, LEVERAGES, LEVERAGE_WEIGHTS, cal.leverage_multiplier)
-            add_batch(vi, si, batch, -1, price_noon, NOON_BOOK_MIN_DISTANCE)
+            # passed on, not kept: add_batch frees the unfiltered draw once it has filtered it
+            add_batch(vi, si, _draw_positions(
+                rng, n, noon_usd, venue, spec, scale, 1.0 - cal.short_share_of_book,
+                price_noon * 1.005, 0.025, LEVERAGES, LEVERAGE_WEIGHTS, cal.leverage_multiplier),
+                -1, price_noon, NOON_BOOK_MIN_DISTANCE)
 
     # ---- minute-by-minute cascade
     impact = np.zeros((n_v, n_s))  # log price depression carried between minutes
@@ -482,7 +605,12 @@ def simulate(scale: float = 0.005, seed: int = 20251010, calibration: Calibratio
             prev_close[vi, si] = math.log(spec.price_before_shock) + exo[vi, si, 0, 0]
     bars = np.zeros((n_v, n_s, MINUTES, 4))
     liq_notional = np.zeros((n_v, n_s, MINUTES, 2))
-    fills: list[tuple] = []  # (ids, venue, symbol, minute, o, h, l, c, is_long, was_queued)
+    # crossed positions to turn into fills, in minute order: (ids, liquidation price or None
+    # for a whole-account liquidation, quantity, entry price, venue, symbol, minute, o, h, l, c,
+    # is_long, was_queued)
+    fills: list[tuple] = []
+    fill_maker = _FillMaker(seed, scale, cal, chunk_rows)
+    fills_counted = fills_pending = 0
     momentum_minutes = set(range(SHOCK_MINUTE + 2, SHOCK_MINUTE + 36, 2))
     dip_minutes = set(range(SHOCK_MINUTE + 30, SHOCK_MINUTE + 130, 5))
     afternoon_minutes = set(range(180, SHOCK_MINUTE - 10, 30))
@@ -537,7 +665,9 @@ def simulate(scale: float = 0.005, seed: int = 20251010, calibration: Calibratio
                         closed[new_ids] = True
                         if keep.any():
                             queues[(vi, si, bk.is_long)].append(
-                                [new_ids[keep], bk.notional[bk.next : r][keep], int(t)])
+                                [new_ids[keep], bk.notional[bk.next : r][keep], int(t),
+                                 bk.liq(bk.next, r)[keep], bk.quantity[bk.next : r][keep],
+                                 bk.entry_price[bk.next : r][keep]])
                             queued_usd[vi, si, side] += bk.notional_between(bk.next, r)
                         bk.next = r
                 # ... accounts on depegging collateral marked on the depeg paths: liquidated
@@ -551,20 +681,21 @@ def simulate(scale: float = 0.005, seed: int = 20251010, calibration: Calibratio
                     budget = capacity
                     q = queues[(vi, si, is_long)]
                     while q and budget > 0:
-                        ids, notional, crossed_at = q[0]
+                        ids, notional, crossed_at, liq, qty, entry = q[0]
                         cum = np.cumsum(notional)
                         k = max(1, int(np.searchsorted(cum, budget, side="right")))
                         k = min(k, ids.shape[0])
                         done = float(cum[k - 1])
-                        fills.append((ids[:k], vi, si, int(t), o, hi, lo, c, is_long,
-                                      crossed_at < t))
+                        fills.append((ids[:k], liq[:k], qty[:k], entry[:k], vi, si, int(t),
+                                      o, hi, lo, c, is_long, crossed_at < t))
                         liq_notional[vi, si, t, side] += done
                         queued_usd[vi, si, side] -= done
                         budget -= done
                         if k == ids.shape[0]:
                             q.popleft()
                         else:
-                            q[0] = [ids[k:], notional[k:], crossed_at]
+                            q[0] = [ids[k:], notional[k:], crossed_at, liq[k:], qty[k:],
+                                    entry[k:]]
                 delta[vi, si] = d_long - d_short
                 # positions opened this minute at its close
                 price_close = math.exp(c)
@@ -584,34 +715,44 @@ def simulate(scale: float = 0.005, seed: int = 20251010, calibration: Calibratio
                     # smoothly instead of redrawing the book each iteration
                     n_cohort = (n_total * accounts * VENUE_ACCOUNT_SHARE[VENUES[vi]]
                                 * count_weights[vi, si] / len(cohort_minutes))
-                    batch = _draw_positions(
+                    add_batch(vi, si, _draw_positions(
                         _venue_symbol_rng(seed, vi, si, stream + int(t)),
                         max(int(round(n_cohort)), 1), cohort_usd,
                         VENUES[vi], spec, scale, long_share, price_close, spread, LEVERAGES,
-                        lev_w, cal.leverage_multiplier)
-                    add_batch(vi, si, batch, int(t), price_close)
+                        lev_w, cal.leverage_multiplier), int(t), price_close)
         carried = impact + delta
         mean_other = carried.mean(axis=0, keepdims=True)
         impact = (1.0 - cal.impact_decay_per_minute) * (
             (1.0 - cal.cross_venue_coupling) * carried + cal.cross_venue_coupling * mean_other)
+        # every fill of minute t lies inside minute t, so a chunk of whole minutes sorts alone
+        fills_pending += sum(f[0].shape[0] for f in fills[fills_counted:])
+        fills_counted = len(fills)
+        if fills_pending >= max(1, chunk_rows // 4) or t == MINUTES - 1:
+            for frame in fill_maker.frames(fills) if fills else ():
+                sink.add("liquidations", frame)
+            fills.clear()
+            fills_counted = fills_pending = 0
         if progress is not None:
             progress(int(t) + 1, MINUTES)
 
-    positions = _positions_frame(pos_cols, scale)
-    liquidations = _fills_frame(fills, positions, seed, scale, cal)
-    price_bars = _bars_frame(bars, liq_notional, base_volume)
-    collateral = np.concatenate(pos_cols["collateral"])
+    flush_positions(final=True)
+    if fill_maker.next_id == 1:
+        raise RuntimeError("the simulation produced no liquidations; check the calibration")
+    sink.add("price_bars", _bars_frame(bars, liq_notional, base_volume))
+
+
+def _account_collateral_frame(positions: pd.DataFrame, collateral: np.ndarray) -> pd.DataFrame:
+    """raw_account_collateral rows of a chunk of positions: the accounts on a depegging asset
+    (``collateral`` = its index in COLLATERAL_ASSETS, -1 = USDT) and their collateral at par."""
     on = collateral >= 0
     held = positions.loc[on]
-    account_collateral = pd.DataFrame({
+    return pd.DataFrame({
         "account_id": held["account_id"].to_numpy(),
         "venue": held["venue"].to_numpy(),
         "collateral_asset": np.array(COLLATERAL_ASSETS, dtype=object)[collateral[on]],
         "collateral_usd": np.round((held["quantity"] * held["entry_price"]
                                     / held["leverage"]).to_numpy(), 2),
     })
-    return SimulationResult(price_bars=price_bars, positions=positions, liquidations=liquidations,
-                            account_collateral=account_collateral)
 
 
 def _depeg_liquidations(accounts: list[dict[str, np.ndarray]], book: list[_Book],
@@ -648,8 +789,11 @@ def _depeg_liquidations(accounts: list[dict[str, np.ndarray]], book: list[_Book]
         for is_long in (True, False):
             m = hit & (acc["is_long"] == is_long)
             if m.any():
-                ids = acc["ids"][m]
-                fills.append((ids, vi, si, t, *bar, is_long, True, "open"))
+                # no liquidation price: the fill is placed from the bar's open; quantity and
+                # entry price rounded as add_batch rounded them for raw_positions
+                fills.append((acc["ids"][m], None, _sig(acc["qty"][m], 8),
+                              _round_to_tick(acc["entry"][m], SYMBOLS[si].tick),
+                              vi, si, t, *bar, is_long, True))
                 liq_notional[vi, si, t, 0 if is_long else 1] += float(
                     (acc["qty"][m] * acc["entry"][m]).sum())
         closed[acc["ids"][hit]] = True
@@ -682,10 +826,10 @@ def _tick_array(symbol_idx: np.ndarray) -> np.ndarray:
     return np.array([s.tick for s in SYMBOLS])[symbol_idx]
 
 
-def _positions_frame(cols: dict[str, list[np.ndarray]], scale: float) -> pd.DataFrame:
-    cat = {k: np.concatenate(v) for k, v in cols.items()}
+def _positions_frame(cat: dict[str, np.ndarray], first_id: int) -> pd.DataFrame:
+    """raw_positions rows of positions first_id, first_id + 1, ... (ids from 0)."""
     n = cat["liq"].shape[0]
-    ids = np.arange(n)
+    ids = first_id + np.arange(n)
     sym_idx = cat["symbol"].astype(int)
     return pd.DataFrame({
         "position_id": ids + 1,
@@ -695,13 +839,13 @@ def _positions_frame(cols: dict[str, list[np.ndarray]], scale: float) -> pd.Data
         "side": np.where(cat["side_long"], "long", "short"),
         "margin_mode": np.where(cat["cross"], "cross", "isolated"),
         "leverage": cat["leverage"],
-        "entry_price": _round_to_tick(cat["entry"], _tick_array(sym_idx)),
-        "quantity": _sig(cat["qty"], 8),
+        "entry_price": cat["entry_price"],  # rounded when drawn (add_batch)
+        "quantity": cat["quantity"],
         "maintenance_margin_rate": np.round(cat["mmr"], 6),
         "maintenance_amount_usd": np.round(cat["maint_amount"], 2),
         "opened_at_ms": np.where(cat["opened_minute"] < 0, WINDOW_START_MS,
                                  WINDOW_START_MS + (cat["opened_minute"] + 1) * MINUTE_MS),
-        # not written to the raw file; used to price fills
+        # not written to the raw file (the in-memory result keeps them)
         "_liq": cat["liq"],
         "_bankrupt": cat["bankrupt"],
     })
@@ -728,78 +872,115 @@ def _placement(u: np.ndarray, mean: float) -> np.ndarray:
     return 1.0 - (1.0 - u) ** (mean / (1.0 - mean))
 
 
-def _fills_frame(fills: list, positions: pd.DataFrame, seed: int, scale: float,
-                 cal: Calibration) -> pd.DataFrame:
-    """Turn crossed positions into fills: time inside the minute from where the bar's path
+class _FillMaker:
+    """Turns crossed positions into fills: time inside the minute from where the bar's path
     meets the liquidation price, fill price between it and the bar's extreme, and large
-    positions closed in several partial fills (Binance-style smart liquidation)."""
-    rng = np.random.default_rng([seed, 7])
-    liq_all = positions["_liq"].to_numpy()
-    qty_all = positions["quantity"].to_numpy()
-    entry_all = positions["entry_price"].to_numpy()
-    cols: dict[str, list[np.ndarray]] = {k: [] for k in (
-        "idx", "venue", "symbol", "long", "quantity", "price", "ms")}
-    for idx, vi, si, t, o, hi, lo, c, is_long, was_queued, *trigger in fills:
-        n = idx.shape[0]
-        op, hp, lp = math.exp(o), math.exp(hi), math.exp(lo)
-        # a whole-account (collateral) liquidation is triggered by equity, not by the position's
-        # liquidation price: it fills from the bar's open toward the extreme
-        p = np.full(n, op) if trigger else liq_all[idx]
-        down = c < o
-        toward = _placement(rng.random(n), cal.fill_placement_toward_extreme[VENUES[vi]])
-        if is_long:
-            frac = np.clip((op - p) / max(op - lp, 1e-12), 0, 1)
-            sec = 10 + 40 * frac if down else 20 * frac  # o->h->l->c  /  o->l->h->c
-            start = np.minimum(p, op)
-            price = start - toward * (start - lp)
-        else:
-            sec = (10 * np.clip((p - op) / max(hp - op, 1e-12), 0, 1) if down
-                   else 20 + 30 * np.clip((p - lp) / max(hp - lp, 1e-12), 0, 1))
-            start = np.maximum(p, op)
-            price = start + toward * (hp - start)
-        if was_queued:  # crossed in an earlier minute: the engine works through it now
-            sec = rng.uniform(0.0, 50.0, n)
-        sec = np.clip(sec + rng.normal(0, 1.5, n), 0, 59.0)
-        notional_real = qty_all[idx] * entry_all[idx] * scale
-        n_fills = 1 + np.minimum(4, np.floor(np.log2(np.maximum(notional_real / 100_000.0, 1.0)))
-                                 ).astype(int)
-        n_fills = np.where(rng.random(n) < 0.25, n_fills + 1, n_fills)
-        rep = np.repeat(np.arange(n), n_fills)
-        k = np.arange(rep.shape[0]) - np.repeat(np.cumsum(n_fills) - n_fills, n_fills)
-        w = rng.random(rep.shape[0]) + 0.5
-        w_sum = np.bincount(rep, weights=w)
-        fill_sec = np.minimum(sec[rep] + k * rng.uniform(0.2, 2.5, rep.shape[0]), 59.999)
-        slip = 1.0 + (rng.random(rep.shape[0]) * 0.001 * k) * (-1 if is_long else 1)
-        cols["idx"].append(idx[rep])
-        cols["venue"].append(np.full(rep.shape[0], vi, dtype=np.int8))
-        cols["symbol"].append(np.full(rep.shape[0], si, dtype=np.int8))
-        cols["long"].append(np.full(rep.shape[0], is_long))
-        cols["quantity"].append(qty_all[idx][rep] * w / w_sum[rep])
-        cols["price"].append(np.clip(price[rep] * slip, lp, hp))
-        cols["ms"].append((WINDOW_START_MS + t * MINUTE_MS + np.floor(fill_sec * 1000)
-                           ).astype(np.int64))
-    if not cols["idx"]:
-        raise RuntimeError("the simulation produced no liquidations; check the calibration")
-    cat = {k: np.concatenate(v) for k, v in cols.items()}
-    si = cat["symbol"].astype(int)
-    df = pd.DataFrame({
-        "position_id": positions["position_id"].to_numpy()[cat["idx"]],
-        "venue": np.array(VENUES)[cat["venue"].astype(int)],
-        "symbol": np.array([s.symbol for s in SYMBOLS])[si],
-        "side": np.where(cat["long"], "long", "short"),
-        "quantity": _sig(cat["quantity"], 8),
-        "price": _round_to_tick(cat["price"], _tick_array(si)),
-        "liquidated_at_ms": cat["ms"],
-    })
-    df = df.sort_values(["liquidated_at_ms", "venue", "symbol", "position_id"],
-                        kind="stable").reset_index(drop=True)
-    df.insert(0, "liquidation_id", np.arange(1, len(df) + 1))
-    df["is_shown_in_public_feed"] = _public_feed_flags(df, scale, cal, seed)
-    return df
+    positions closed in several partial fills (Binance-style smart liquidation).
+
+    Called once per chunk of whole minutes, in minute order: its random streams and the next
+    liquidation_id carry over from chunk to chunk, and every fill of a minute lies inside that
+    minute, so the rows (sorted per chunk) are those of one call over the whole run. A chunk is
+    generated and sorted as compact arrays (~31 bytes a fill: the cascade's peak minute at scale
+    10 holds millions) and turned into frames ``chunk_rows`` rows at a time."""
+
+    def __init__(self, seed: int, scale: float, cal: Calibration, chunk_rows: int):
+        self.rng = np.random.default_rng([seed, 7])
+        self.feed_rng = np.random.default_rng([seed, 11])
+        self.scale = scale
+        self.cal = cal
+        self.chunk_rows = chunk_rows
+        self.next_id = 1  # liquidation_id of the next fill
+
+    def frames(self, fills: list) -> Iterator[pd.DataFrame]:
+        """raw_liquidations rows of ``fills``, sorted by (liquidated_at_ms, venue, symbol,
+        position_id), ties in drawing order (a stable sort), in frames of chunk_rows."""
+        cat = self._rows(fills)
+        # the venues and symbols sort by name, as the frame's strings did
+        order = np.lexsort((cat["idx"], _SYMBOL_NAME_RANK[cat["symbol"]],
+                            _VENUE_NAME_RANK[cat["venue"]], cat["ms"]))
+        for k in cat:  # one column at a time
+            cat[k] = cat[k][order]
+        del order
+        shown = _public_feed_flags(cat["venue"] == VENUES.index("binance"), cat["symbol"],
+                                   cat["ms"], self.scale, self.cal, self.feed_rng)
+        n = cat["ms"].shape[0]
+        for a in range(0, n, self.chunk_rows):
+            part = {k: v[a : a + self.chunk_rows] for k, v in cat.items()}
+            m = part["ms"].shape[0]
+            si = part["symbol"].astype(int)
+            yield pd.DataFrame({
+                "liquidation_id": np.arange(self.next_id, self.next_id + m),
+                "position_id": part["idx"].astype(np.int64) + 1,  # ids from 0, position_id 1
+                "venue": np.array(VENUES)[part["venue"].astype(int)],
+                "symbol": np.array([s.symbol for s in SYMBOLS])[si],
+                "side": np.where(part["long"], "long", "short"),
+                "quantity": _sig(part["quantity"], 8),
+                "price": _round_to_tick(part["price"], _tick_array(si)),
+                "liquidated_at_ms": part["ms"],
+                "is_shown_in_public_feed": shown[a : a + self.chunk_rows],
+            })
+            self.next_id += m
+
+    def _rows(self, fills: list) -> dict[str, np.ndarray]:
+        rng, scale, cal = self.rng, self.scale, self.cal
+        cols: dict[str, list[np.ndarray]] = {k: [] for k in (
+            "idx", "venue", "symbol", "long", "quantity", "price", "ms")}
+        for (idx, liq, qty_all, entry_all, vi, si, t, o, hi, lo, c, is_long,
+             was_queued) in fills:
+            n = idx.shape[0]
+            op, hp, lp = math.exp(o), math.exp(hi), math.exp(lo)
+            # a whole-account (collateral) liquidation is triggered by equity, not by the
+            # position's liquidation price (None): it fills from the bar's open toward the extreme
+            p = np.full(n, op) if liq is None else liq
+            down = c < o
+            toward = _placement(rng.random(n), cal.fill_placement_toward_extreme[VENUES[vi]])
+            if is_long:
+                frac = np.clip((op - p) / max(op - lp, 1e-12), 0, 1)
+                sec = 10 + 40 * frac if down else 20 * frac  # o->h->l->c  /  o->l->h->c
+                start = np.minimum(p, op)
+                price = start - toward * (start - lp)
+            else:
+                sec = (10 * np.clip((p - op) / max(hp - op, 1e-12), 0, 1) if down
+                       else 20 + 30 * np.clip((p - lp) / max(hp - lp, 1e-12), 0, 1))
+                start = np.maximum(p, op)
+                price = start + toward * (hp - start)
+            if was_queued:  # crossed in an earlier minute: the engine works through it now
+                sec = rng.uniform(0.0, 50.0, n)
+            sec = np.clip(sec + rng.normal(0, 1.5, n), 0, 59.0)
+            notional_real = qty_all * entry_all * scale
+            n_fills = 1 + np.minimum(
+                4, np.floor(np.log2(np.maximum(notional_real / 100_000.0, 1.0)))).astype(int)
+            n_fills = np.where(rng.random(n) < 0.25, n_fills + 1, n_fills)
+            rep = np.repeat(np.arange(n), n_fills)
+            k = np.arange(rep.shape[0]) - np.repeat(np.cumsum(n_fills) - n_fills, n_fills)
+            w = rng.random(rep.shape[0]) + 0.5
+            w_sum = np.bincount(rep, weights=w)
+            fill_sec = np.minimum(sec[rep] + k * rng.uniform(0.2, 2.5, rep.shape[0]), 59.999)
+            slip = 1.0 + (rng.random(rep.shape[0]) * 0.001 * k) * (-1 if is_long else 1)
+            cols["idx"].append(idx[rep])
+            cols["venue"].append(np.full(rep.shape[0], vi, dtype=np.int8))
+            cols["symbol"].append(np.full(rep.shape[0], si, dtype=np.int8))
+            cols["long"].append(np.full(rep.shape[0], is_long))
+            cols["quantity"].append(qty_all[rep] * w / w_sum[rep])
+            cols["price"].append(np.clip(price[rep] * slip, lp, hp))
+            cols["ms"].append((WINDOW_START_MS + t * MINUTE_MS + np.floor(fill_sec * 1000)
+                               ).astype(np.int64))
+        return {k: np.concatenate(v) for k, v in cols.items()}
 
 
-def _public_feed_flags(df: pd.DataFrame, scale: float, cal: Calibration, seed: int
-                       ) -> np.ndarray:
+def _name_rank(names: list[str]) -> np.ndarray:
+    """Each name's place in alphabetical order, by its index in ``names``."""
+    rank = np.empty(len(names), dtype=np.int8)
+    rank[np.argsort(names, kind="stable")] = np.arange(len(names))
+    return rank
+
+
+_VENUE_NAME_RANK = _name_rank(list(VENUES))
+_SYMBOL_NAME_RANK = _name_rank([s.symbol for s in SYMBOLS])
+
+
+def _public_feed_flags(is_binance: np.ndarray, symbol: np.ndarray, ms: np.ndarray, scale: float,
+                       cal: Calibration, rng: np.random.Generator) -> np.ndarray:
     """Would Binance's public stream have pushed this fill?
 
     Binance pushes only the latest liquidation per symbol per 1000 ms. Each simulated symbol
@@ -811,21 +992,21 @@ def _public_feed_flags(df: pd.DataFrame, scale: float, cal: Calibration, seed: i
     which keeps the expected visible share the same at every scale (the exact "latest per
     second" rule applied to a thinned sample would not: it depends on how many fills share a
     second, i.e. on the scale). Other venues' feeds are taken as complete."""
-    shown = np.ones(len(df), dtype=bool)
-    is_binance = (df["venue"] == "binance").to_numpy()
+    shown = np.ones(is_binance.shape[0], dtype=bool)
     if not is_binance.any():
         return shown
-    sub = df.loc[is_binance, ["symbol", "liquidated_at_ms"]]
     # The real rate is estimated per minute at every scale: at small scales one second holds
     # too few simulated fills to estimate it, and the timing of fills inside a minute is itself
     # interpolated by the simulator, not observed.
     window_s = 60.0
-    window = sub["liquidated_at_ms"].to_numpy() // int(window_s * 1000)
-    n = pd.Series(np.ones(len(sub))).groupby([sub["symbol"].to_numpy(), window]).transform(
-        "sum").to_numpy()
+    window = ms[is_binance] // int(window_s * 1000)
+    # fills per (symbol, window), as a float (a count of ones, exact)
+    _, group, count = np.unique(window * len(SYMBOLS) + symbol[is_binance], return_inverse=True,
+                                return_counts=True)
+    n = count[group].astype(float)
     lam = n / (scale * window_s * cal.binance_feed_channels_per_symbol)
     p = -np.expm1(-lam) / lam
-    u = np.random.default_rng([seed, 11]).random(len(sub))
+    u = rng.random(n.shape[0])  # one draw per Binance fill, in row order across chunks
     shown[np.flatnonzero(is_binance)] = u < p
     return shown
 
@@ -861,26 +1042,140 @@ RAW_FILES = {"price_bars": "raw_price_bars", "positions": "raw_positions",
 OPTIONAL_RAW_FILES = {"account_collateral": "raw_account_collateral"}
 
 
+TABLES = ("price_bars", "positions", "liquidations", "account_collateral")  # in write order
+
+
+class _FrameSink:
+    """Collects the chunks of each table and concatenates them (simulate's in-memory result)."""
+
+    def __init__(self) -> None:
+        self.chunks: dict[str, list[pd.DataFrame]] = {key: [] for key in TABLES}
+
+    def add(self, key: str, frame: pd.DataFrame) -> None:
+        self.chunks[key].append(frame)
+
+    def result(self) -> SimulationResult:
+        def whole(key: str) -> pd.DataFrame:
+            chunks = self.chunks[key]
+            full = [c for c in chunks if len(c)]
+            if not full:  # an empty table keeps the columns and types of its first chunk
+                return chunks[0]
+            return full[0] if len(full) == 1 else pd.concat(full, ignore_index=True)
+
+        return SimulationResult(price_bars=whole("price_bars"), positions=whole("positions"),
+                                liquidations=whole("liquidations"),
+                                account_collateral=whole("account_collateral"))
+
+
+class _FileSink:
+    """Writes each table's chunks to its raw file as they arrive.
+
+    CSV: each chunk appended by ``DataFrame.to_csv`` (the header once); pandas formats every
+    value on its own, so the bytes are those of the whole frame written at once. Parquet: one
+    ``pyarrow.parquet.ParquetWriter`` per table with the schema ``DataFrame.to_parquet`` would
+    give (``Table.from_pandas``, snappy), converted ``chunk_rows`` rows at a time and re-cut into
+    row groups of ``row_group_rows``.
+    Columns named ``_...`` (in-memory helpers) are not written. Files are written under a
+    temporary name and renamed by ``close``; ``abort`` removes them."""
+
+    def __init__(self, out_dir: Path, fmt: str, chunk_rows: int = CHUNK_ROWS,
+                 row_group_rows: int = ROW_GROUP_ROWS):
+        if fmt not in ("csv", "parquet"):
+            raise ValueError(f"unknown format {fmt!r}: use csv or parquet")
+        self.out_dir, self.fmt = Path(out_dir), fmt
+        self.chunk_rows, self.row_group_rows = chunk_rows, row_group_rows
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.rows: dict[str, int] = {}
+        self._first: dict[str, pd.DataFrame] = {}  # written as is if the table stays empty
+        self._handles: dict[str, object] = {}  # open text file (csv) or ParquetWriter
+        self._pending: dict[str, list] = {}  # parquet: arrow tables short of a row group
+
+    def path(self, key: str) -> Path:
+        return self.out_dir / f"{({**RAW_FILES, **OPTIONAL_RAW_FILES})[key]}.{self.fmt}"
+
+    def _temp(self, key: str) -> Path:
+        return self.path(key).with_name(f".{self.path(key).name}.partial")
+
+    def add(self, key: str, frame: pd.DataFrame) -> None:
+        frame = frame.drop(columns=[c for c in frame.columns if c.startswith("_")])
+        self._first.setdefault(key, frame)
+        self.rows[key] = self.rows.get(key, 0) + len(frame)
+        if len(frame) == 0:
+            return
+        if self.fmt == "csv":
+            header = key not in self._handles
+            if header:
+                self._handles[key] = open(self._temp(key), "w", encoding="utf-8", newline="")
+            frame.to_csv(self._handles[key], index=False, header=header, lineterminator="\n")
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        for start in range(0, len(frame), self.chunk_rows):
+            table = pa.Table.from_pandas(frame.iloc[start : start + self.chunk_rows],
+                                         preserve_index=False)
+            if key not in self._handles:
+                self._handles[key] = pq.ParquetWriter(self._temp(key), table.schema,
+                                                      compression="snappy")
+                self._pending[key] = []
+            self._pending[key].append(table)
+            self._write_row_groups(key, final=False)
+
+    def _write_row_groups(self, key: str, final: bool) -> None:
+        """Write every whole row group pending (and the rest if ``final``)."""
+        import pyarrow as pa
+
+        pending, size = self._pending[key], self.row_group_rows
+        n = sum(t.num_rows for t in pending)
+        if n < size and not (final and n):
+            return
+        table = pa.concat_tables(pending)
+        start = 0
+        while n - start >= size or (final and start < n):
+            self._handles[key].write_table(table.slice(start, size), row_group_size=size)
+            start += size
+        self._pending[key] = [table.slice(start)] if start < n else []
+
+    def close(self) -> dict[str, Path]:
+        """Finish every file and move it into place; the paths, in TABLES order."""
+        written = {}
+        for key in TABLES:
+            if key not in self._first:
+                continue
+            temp = self._temp(key)
+            if key in self._handles:
+                if self.fmt == "parquet":
+                    self._write_row_groups(key, final=True)
+                self._handles.pop(key).close()
+            elif self.fmt == "csv":  # no rows: the header alone, as to_csv writes it
+                self._first[key].to_csv(temp, index=False, lineterminator="\n")
+            else:
+                self._first[key].to_parquet(temp, index=False)
+            temp.replace(self.path(key))
+            written[key] = self.path(key)
+        return written
+
+    def abort(self) -> None:
+        """Close and remove the temporary files (the previous files stay as they were)."""
+        for handle in self._handles.values():
+            handle.close()
+        self._handles.clear()
+        for key in TABLES:
+            self._temp(key).unlink(missing_ok=True)
+
+
 def write(result: SimulationResult, out_dir: Path, fmt: str = "csv") -> dict[str, Path]:
-    """Write the three raw tables; CSV output is byte-stable for a given result."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    frames = {
-        "price_bars": result.price_bars,
-        "positions": result.positions.drop(columns=["_liq", "_bankrupt"]),
-        "liquidations": result.liquidations,
-    }
+    """Write the raw tables of an in-memory result (the writer simulate_to streams through);
+    CSV output is byte-stable for a given result."""
+    sink = _FileSink(Path(out_dir), fmt)
+    frames = {"price_bars": result.price_bars, "positions": result.positions,
+              "liquidations": result.liquidations}
     if result.account_collateral is not None:
         frames["account_collateral"] = result.account_collateral
-    written = {}
-    for key, frame in frames.items():
-        path = out_dir / f"{({**RAW_FILES, **OPTIONAL_RAW_FILES})[key]}.{fmt}"
-        if fmt == "csv":
-            frame.to_csv(path, index=False, lineterminator="\n",
-                         float_format=None)
-        elif fmt == "parquet":
-            frame.to_parquet(path, index=False)
-        else:
-            raise ValueError(f"unknown format {fmt!r}: use csv or parquet")
-        written[key] = path
-    return written
+    try:
+        for key, frame in frames.items():
+            sink.add(key, frame)
+        return sink.close()
+    except BaseException:
+        sink.abort()
+        raise
