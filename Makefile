@@ -1,6 +1,6 @@
 # House Edge: two commands on a fresh clone.
 #   make build   create .venv, install the pinned stack, build + validate + publish, print headline
-#   make test    ruff, dbt build (data + unit tests) on a throwaway file, then pytest
+#   make test    ruff, dbt build (data + unit tests) on a throwaway file, then pytest on 2 workers (pytest-xdist)
 # Other targets: make sample (regenerate the committed sample: house-edge simulate --out seeds/sample), make bench [SCALE=1],
 #                make calibrate, make lint, make lock, make clean.
 # Apache Spark (issue 18): make test-spark installs Java 17 (apt) and the spark extra, then builds
@@ -49,7 +49,7 @@ test: $(STAMP) $(ORCH_STAMP) $(METRICS_STAMP) system-deps postgres
 	@tmp=$$(mktemp -d) && \
 	  HOUSE_EDGE_DUCKDB_PATH=$$tmp/house_edge.duckdb $(BIN)/dbt build --profiles-dir . --project-dir . && \
 	  rm -rf $$tmp
-	$(BIN)/python -m pytest --ignore=tests/python/test_spark_equality.py
+	$(BIN)/python -m pytest -n 2 --ignore=tests/python/test_spark_equality.py
 
 sample: $(STAMP)
 	$(BIN)/house-edge simulate --out seeds/sample

@@ -53,6 +53,7 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets, get_asset_key_fo
 
 from house_edge import config, scheduled
 from house_edge import publish as publish_mod
+from house_edge.config import WAREHOUSE_BUILD_EXCLUDES
 
 PROJECT_DIR = config.package_project_root()
 RAW_ENV = {"liquidations": "HOUSE_EDGE_RAW_LIQUIDATIONS", "price_bars": "HOUSE_EDGE_RAW_PRICE_BARS",
@@ -154,7 +155,7 @@ def house_edge_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource,
     """Every dbt model and seed; dbt tests are asset checks. Incremental into the state file."""
     state = house_edge.state()
     state.parent.mkdir(parents=True, exist_ok=True)
-    args = ["build", *config.WAREHOUSE_BUILD_EXCLUDES, "--vars", json.dumps(house_edge.dbt_vars())]
+    args = ["build", *WAREHOUSE_BUILD_EXCLUDES, "--vars", json.dumps(house_edge.dbt_vars())]
     if config.full_refresh:
         args.append("--full-refresh")
     with _duckdb_path(state):

@@ -1,5 +1,5 @@
 {#- Every listed column of the model is never null: one test and one scan of the model for all
-    of them (a column-level `not_null` is a dbt node and a scan per column: 257 of them cost
+    of them (a column-level `not_null` is a dbt node and a scan per column: 245 of them cost
     more dbt overhead than the checks themselves). Returns one row per column that has nulls,
     with its count, so a failure names the column. -#}
 {% test not_null_columns(model, column_names) %}
