@@ -41,9 +41,8 @@ from house_edge.raw_files import check_raw_files
 from house_edge.validate import (
     ValidationSummary,
     describe,
-    discard_prestarted_gate,
+    gate_started_early,
     load_settings,
-    prestart_gate,
     validate,
 )
 
@@ -250,32 +249,28 @@ def build_and_publish(raw_paths: dict[str, str | Path] | None = None,
     variables = {**raw_vars(raw_paths), **(extra_vars or {})}
     report = BuildReport(published_path=target)
 
-    t0 = time.perf_counter()
-    phase("dbt")
-    step("dbt")
-    prestart_gate()  # the gate's process imports Great Expectations while dbt builds
-    try:
+    with gate_started_early():  # the gate's process imports Great Expectations while dbt builds
+        t0 = time.perf_counter()
+        phase("dbt")
+        step("dbt")
         run_dbt(["build", *FULL_BUILD_EXCLUDES], root, build_file, variables, echo=echo,
                 log_path=build_log_path(target),
                 progress=lambda done, total: step("dbt", done, total))
-    except BaseException:
-        discard_prestarted_gate()
-        raise
-    report.seconds["dbt_build"] = time.perf_counter() - t0
+        report.seconds["dbt_build"] = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
-    phase("check")
-    step("check")
-    report.row_counts = check_built_file(build_file)
-    report.seconds["check"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        phase("check")
+        step("check")
+        report.row_counts = check_built_file(build_file)
+        report.seconds["check"] = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
-    phase("validate")
-    step("validate")
-    gate_dir = build_dir / "validation"
-    summary = run_gate(build_file, root, variables, gate_dir)
-    report.seconds["validate"] = time.perf_counter() - t0
-    report.validation = summary
+        t0 = time.perf_counter()
+        phase("validate")
+        step("validate")
+        gate_dir = build_dir / "validation"
+        summary = run_gate(build_file, root, variables, gate_dir)
+        report.seconds["validate"] = time.perf_counter() - t0
+        report.validation = summary
 
     t0 = time.perf_counter()
     phase("publish")

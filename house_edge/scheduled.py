@@ -68,8 +68,7 @@ from house_edge.publish import (
 from house_edge.validate import (
     CheckResult,
     ValidationSummary,
-    discard_prestarted_gate,
-    prestart_gate,
+    gate_started_early,
 )
 
 STATE_DIRNAME = ".incremental"
@@ -255,47 +254,44 @@ def run_job(raw_paths: dict[str, str | Path] | None = None, target: Path | None 
     session = start_dbt_session(root, state, echo)  # dbt imports while the run is planned
     # The gate runs Great Expectations in its own process: started now, its imports (~4 s) are
     # done while dbt builds.
-    prestart_gate()
     report = JobReport(published_path=target, state_path=state)
-    try:
-        now = job_inputs.fingerprint(root, variables)
-        plan = plan_run(state, now, full_refresh=full_refresh, all_tests=all_tests)
-    except BaseException:
-        session.kill()
-        session.communicate()
-        discard_prestarted_gate()
-        raise
-    report.kind, report.reason, report.changed_inputs = plan.kind, plan.reason, plan.changed_inputs
-    job_inputs.discard(state)  # a run that fails part-way makes the next one build everything
-    if plan.full_refresh:
-        # Everything is rebuilt from the raw files: into a new file, not over the old one, which
-        # would keep the old tables' blocks as free space (the file doubles; publish copies it).
-        for stale in (state, state.with_name(state.name + ".wal")):
-            stale.unlink(missing_ok=True)
-    try:
+    with gate_started_early():
+        try:
+            now = job_inputs.fingerprint(root, variables)
+            plan = plan_run(state, now, full_refresh=full_refresh, all_tests=all_tests)
+        except BaseException:
+            session.kill()
+            session.communicate()
+            raise
+        report.kind, report.reason = plan.kind, plan.reason
+        report.changed_inputs = plan.changed_inputs
+        job_inputs.discard(state)  # a run that fails part-way makes the next one build everything
+        if plan.full_refresh:
+            # Everything is rebuilt from the raw files: into a new file, not over the old one,
+            # which would keep the old tables' blocks as free space (the file doubles; publish
+            # copies it).
+            for stale in (state, state.with_name(state.name + ".wal")):
+                stale.unlink(missing_ok=True)
         report.freshness = build(root, state, variables, full_refresh=plan.full_refresh,
                                  echo=echo, selection=plan.selection, freshness=True,
                                  session=session)
-    except BaseException:
-        discard_prestarted_gate()
-        raise
-    job_inputs.save(state, now)
-    report.seconds["dbt_build_and_freshness"] = time.perf_counter() - t0
+        job_inputs.save(state, now)
+        report.seconds["dbt_build_and_freshness"] = time.perf_counter() - t0
 
-    t0 = time.perf_counter()
-    report.row_counts = check_built_file(state)  # checkpointed: the file is final from here
-    # Publish's copy of the state is made while the gate reads it (both only read it).
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        copy = pool.submit(shutil.copyfile, state, staging_path(target))
-        try:
-            report.validation = run_gate(state, root, variables, gate_dir(state))
-        except BaseException:
-            copy.exception()  # wait for the copy (its own error, if any, is moot now)
-            staging_path(target).unlink(missing_ok=True)
-            raise
-        copy.result()
-    report.seconds["validate_and_copy"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        report.row_counts = check_built_file(state)  # checkpointed: the file is final from here
+        # Publish's copy of the state is made while the gate reads it (both only read it).
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            copy = pool.submit(shutil.copyfile, state, staging_path(target))
+            try:
+                report.validation = run_gate(state, root, variables, gate_dir(state))
+            except BaseException:
+                copy.exception()  # wait for the copy (its own error, if any, is moot now)
+                staging_path(target).unlink(missing_ok=True)
+                raise
+            copy.result()
+        report.seconds["validate_and_copy"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     publish(state, target, staged=True)

@@ -50,11 +50,12 @@ still loads records is a warning (real captures always hold some quarantined rec
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -482,7 +483,7 @@ def _exception(info: dict) -> str | None:
 Outcome = dict[tuple[str, str], tuple[bool, dict, list[dict]]]
 
 
-_PRESTARTED: list[Any] = []  # at most one gate process started ahead (prestart_gate)
+_PRESTARTED: list[Any] = []  # the gate process started ahead (gate_started_early)
 
 
 def _gate_process() -> Any:
@@ -505,19 +506,20 @@ def _import_gate_libraries() -> None:
     import great_expectations.expectations  # noqa: F401
 
 
-def prestart_gate() -> None:
-    """Start the gate's process and its imports now, while dbt builds (build_and_publish): the
-    gate then starts validating at once. The next validate() uses it; discard_prestarted_gate()
-    stops it when the build fails first."""
-    discard_prestarted_gate()
+@contextlib.contextmanager
+def gate_started_early() -> Iterator[None]:
+    """Start the gate's process and its imports on entering, while dbt builds (the publish
+    and the scheduled job): validate() inside the block uses that process and starts validating
+    at once. On leaving, a process validate() did not use (the build failed first) is stopped."""
     pool = _gate_process()
     pool.submit(_import_gate_libraries)
     _PRESTARTED.append(pool)
-
-
-def discard_prestarted_gate() -> None:
-    while _PRESTARTED:
-        _PRESTARTED.pop().shutdown(wait=False, cancel_futures=True)
+    try:
+        yield
+    finally:
+        if pool in _PRESTARTED:
+            _PRESTARTED.remove(pool)
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _gx_validate_in_child(db_path: Path, suites: dict[str, list[Check]],
@@ -525,7 +527,7 @@ def _gx_validate_in_child(db_path: Path, suites: dict[str, list[Check]],
     """``_gx_validate`` in a child process: duckdb-engine's connection to the file outlives
     every close GX and SQLAlchemy offer, and the caller reopens the file (read-write, to
     publish it) in this process, which DuckDB refuses while another configuration holds it.
-    The process is the one prestart_gate() started, if any."""
+    The process is the one gate_started_early() started, if any."""
     with (_PRESTARTED.pop() if _PRESTARTED else _gate_process()) as pool:
         try:
             return pool.submit(_gx_validate, db_path, suites, docs_dir).result()

@@ -10,34 +10,23 @@ minutes as (
     select * from {{ ref('int_liquidation_minutes') }}
 ),
 
-market as (
-    select
-        'market' as scope,
-        liquidated_minute_at as bucket_at,
-        cast(sum(liquidation_count) as {{ dbt.type_bigint() }}) as liquidation_count,
-        {{ ordered_sum('notional_usd', 'venue, symbol') }} as notional_usd,
-        {{ ordered_sum('long_notional_usd', 'venue, symbol') }} as long_notional_usd,
-        min(first_liquidated_at) as first_liquidated_at
-    from minutes
-    group by 1, 2
-),
-
-per_venue as (
-    select
-        venue as scope,
-        liquidated_minute_at as bucket_at,
-        cast(sum(liquidation_count) as {{ dbt.type_bigint() }}) as liquidation_count,
-        {{ ordered_sum('notional_usd', 'venue, symbol') }} as notional_usd,
-        {{ ordered_sum('long_notional_usd', 'venue, symbol') }} as long_notional_usd,
-        min(first_liquidated_at) as first_liquidated_at
-    from minutes
-    group by 1, 2
+-- every minute row twice: once in the market scope, once in its venue's
+scoped_minutes as (
+    select 'market' as scope, minutes.* from minutes
+    union all
+    select venue as scope, minutes.* from minutes
 ),
 
 final as (
-    select * from market
-    union all
-    select * from per_venue
+    select
+        scope,
+        liquidated_minute_at as bucket_at,
+        cast(sum(liquidation_count) as {{ dbt.type_bigint() }}) as liquidation_count,
+        {{ ordered_sum('notional_usd', 'venue, symbol') }} as notional_usd,
+        {{ ordered_sum('long_notional_usd', 'venue, symbol') }} as long_notional_usd,
+        min(first_liquidated_at) as first_liquidated_at
+    from scoped_minutes
+    group by 1, 2
 )
 
 select * from final
