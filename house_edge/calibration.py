@@ -169,7 +169,7 @@ def depeg_collateral_liquidated(result: SimulationResult) -> dict[str, float]:
 # /work/shared/data/real/hyperliquid; event-facts.md section 0): first liquidation 21:15:03.127,
 # ADL fills 21:16:04-21:26:57 (34,983 fills, ~2.1 bn). Not yet met by the simulator (its
 # Hyperliquid book starts liquidating with the 20:50 shock, and it has no ADL fills): strict
-# expected failures in tests/python/test_calibration_targets.py.
+# expected failures in pytests/test_calibration_targets.py.
 HYPERLIQUID_FIRST_LIQUIDATION_MS = 1_760_130_903_127  # 2025-10-10 21:15:03.127 UTC
 HYPERLIQUID_FIRST_LIQUIDATION_TOLERANCE_MS = 30_000
 SHOCK_MS = WINDOW_START_MS + (8 * 60 + 50) * 60_000  # 20:50 UTC

@@ -4,7 +4,7 @@ the raw-input vars, the event window, and the dbt vars a run resolves.
 Every module asks here (no module finds the root or reads ``dbt_project.yml`` on its own), and
 this module imports nothing of the package, so it can never be part of an import loop.
 dbt's own settings stay in ``dbt_project.yml`` (``vars:``); ``event_window_*`` below are the
-defaults of the same vars, checked equal to them by ``tests/python/test_config.py``.
+defaults of the same vars, checked equal to them by ``pytests/test_config.py``.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ run makes the next one build and test everything (the hourly uniqueness tests ch
 keys each run wrote, tests/generic/unique_keys_of_latest_load.sql, which relies on that).
 
 Every model that reads a raw file must be reachable from one of ``INPUT_SELECTIONS``; the test
-tests/python/test_job_inputs.py checks the manifest for models that read from nowhere it knows.
+pytests/test_job_inputs.py checks the manifest for models that read from nowhere it knows.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 # format -> (venue, kind). Keep in step with venue_file_formats() in
-# macros/venue_files/venue_files.sql (tests/python/test_venue_files.py checks that they agree).
+# macros/venue_files/venue_files.sql (pytests/test_venue_files.py checks that they agree).
 FORMATS: dict[str, tuple[str, str]] = {
     "klines-csv": ("binance", "price_bars"),
     "forceorder-jsonl": ("binance", "liquidations"),

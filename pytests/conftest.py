@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "seeds" / "sample"
 
 # `make test` runs pytest on two workers (pytest-xdist): each worker's dbt runs write their

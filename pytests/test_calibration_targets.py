@@ -9,7 +9,7 @@ import pytest
 
 from house_edge import calibration, simulator
 from house_edge.cli import DEFAULT_SEED
-from tests.python.conftest import SAMPLE
+from pytests.conftest import SAMPLE
 
 
 @pytest.fixture(scope="module")

@@ -35,7 +35,7 @@ def test_build_with_a_raw_dir_missing_files_says_which(tmp_path):
 
 
 # A corrupted sample through `house-edge build` (exit non-zero, the gate's reasons, the published
-# file kept): tests/python/test_validate.py::test_corrupted_sample_is_refused_naming_each_failed_
+# file kept): pytests/test_validate.py::test_corrupted_sample_is_refused_naming_each_failed_
 # expectation, which runs that build through the CLI.
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from house_edge import calibration, simulator
 from house_edge.cli import DEFAULT_SEED
-from tests.python.conftest import ROOT, SAMPLE
+from pytests.conftest import ROOT, SAMPLE
 
 MINUTE_MS = 60_000
 

@@ -29,7 +29,7 @@ import duckdb
 import pytest
 
 from house_edge import publish, serve
-from tests.python.conftest import ROOT, free_port
+from pytests.conftest import ROOT, free_port
 
 BUILD_ID_SQL = ("select (select dbt_invocation_id from marts.build_info), "
                 "(select count(*) from marts.fct_liquidations)")

@@ -10,7 +10,7 @@ import yaml
 
 from house_edge import config, simulator, validate
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_event_window_is_the_dbt_vars_and_the_simulators():

@@ -1,4 +1,4 @@
-"""The bad-input corpus (tests/fixtures/bad_inputs, regenerate with its make_corpus.py).
+"""The bad-input corpus (pytests/fixtures/bad_inputs, regenerate with its make_corpus.py).
 
 Every malformed raw file ends in exactly one of two outcomes, asserted exactly here:
   * an ERROR before dbt runs (house_edge/raw_files.py, called by publish.run_dbt): a BuildError
@@ -17,7 +17,7 @@ import pytest
 
 from house_edge import publish
 
-CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "bad_inputs"
+CORPUS = Path(__file__).resolve().parent / "fixtures" / "bad_inputs"
 ERRORS = CORPUS / "errors"
 QUARANTINE_LIQ = CORPUS / "quarantine" / "liquidations"
 

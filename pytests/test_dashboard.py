@@ -22,7 +22,7 @@ import pytest
 
 from house_edge.access import connect_published
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 DASHBOARD = ROOT / "dashboard" / "superset" / "house_edge_dashboard.py"
 SUPERSET_VENV = Path(os.environ.get("HOUSE_EDGE_SUPERSET_VENV", ROOT / ".venv-superset"))
 SUPERSET_PYTHON = SUPERSET_VENV / "bin" / "python"

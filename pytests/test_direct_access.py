@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from house_edge.access import AccessError, connect_published
-from tests.python.conftest import ROOT, copy_published_sample
+from pytests.conftest import ROOT, copy_published_sample
 
 HOST_FILE = "/etc/passwd"
 # The configuration the README documented before connect_published (kept to prove the hole).

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from house_edge import publish
-from tests.python.conftest import SAMPLE
+from pytests.conftest import SAMPLE
 
 # Every model whose rows an incremental run writes, plus the views users read over staging and
 # the wave series (a table rebuilt from int_liquidation_minutes on every run).

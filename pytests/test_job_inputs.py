@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from house_edge import job_inputs, publish, scheduled
-from tests.python.conftest import ROOT, SAMPLE
+from pytests.conftest import ROOT, SAMPLE
 
 
 def _raw(tmp_path: Path) -> dict[str, str]:

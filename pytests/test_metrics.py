@@ -1,7 +1,7 @@
 """Each MetricFlow metric (models/**/_*__semantic.yml) equals the mart's own figure.
 
 Needs the `metrics` extra (dbt-metricflow; `pip install -c constraints.txt -e ".[metrics]"`):
-skipped without it. The queries run through MetricFlow itself (tests/python/mf_queries.py, one
+skipped without it. The queries run through MetricFlow itself (pytests/mf_queries.py, one
 subprocess, read-only through the profile as README "Metrics" shows) against the shared
 published sample, with the semantic manifest the sample's build wrote to target/; the expected
 figures are read from the marts with SQL.
@@ -18,7 +18,7 @@ import sys
 import duckdb
 import pytest
 
-from tests.python.conftest import DBT_TARGET, ROOT
+from pytests.conftest import DBT_TARGET, ROOT
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("dbt_metricflow") is None,
@@ -67,7 +67,7 @@ def metrics(published_sample):
     assert manifest.exists(), "the sample build writes target/semantic_manifest.json"
     env = dict(os.environ, HOUSE_EDGE_DUCKDB_PATH=str(warehouse), DBT_PROFILES_DIR=str(ROOT),
                HOUSE_EDGE_DUCKDB_ACCESS_MODE="read_only")
-    proc = subprocess.run([sys.executable, str(ROOT / "tests/python/mf_queries.py")],
+    proc = subprocess.run([sys.executable, str(ROOT / "pytests/mf_queries.py")],
                           input=json.dumps(list(QUERIES.values())), cwd=ROOT, env=env,
                           text=True, capture_output=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-4000:]

@@ -16,7 +16,7 @@ dagster = pytest.importorskip("dagster", reason="the orchestration extra is not 
 from dagster import AssetCheckSeverity, AssetSelection, DagsterInstance, materialize  # noqa: E402
 
 from house_edge.orchestration import definitions as d  # noqa: E402
-from tests.python.conftest import SAMPLE  # noqa: E402
+from pytests.conftest import SAMPLE  # noqa: E402
 
 
 def _digest(path: Path) -> str:

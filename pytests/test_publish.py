@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from house_edge import publish
-from tests.python.conftest import SAMPLE, copy_published_sample
+from pytests.conftest import SAMPLE, copy_published_sample
 
 RAW = {k: SAMPLE / f"raw_{k}.csv" for k in ("price_bars", "positions", "liquidations")}
 

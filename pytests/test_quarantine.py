@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 
 from house_edge import publish
-from tests.python.conftest import SAMPLE
+from pytests.conftest import SAMPLE
 
 
 def test_bad_rows_land_in_quarantine_with_their_reason_and_counts_add_up(tmp_path):

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from house_edge import publish, raw_files
-from tests.python.conftest import ROOT, SAMPLE
+from pytests.conftest import ROOT, SAMPLE
 
 COLUMNS = raw_files.contract(ROOT)["liquidations"]
 

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from house_edge.cli import main
-from tests.python.conftest import ROOT
+from pytests.conftest import ROOT
 
 ENV_VARS = ("HOUSE_EDGE_PUBLISHED_PATH", "HOUSE_EDGE_PROJECT_DIR")
 

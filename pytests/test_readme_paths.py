@@ -17,15 +17,15 @@ import psycopg
 import pytest
 
 from house_edge import publish
-from tests.python.conftest import ROOT, SAMPLE, free_port
+from pytests.conftest import ROOT, SAMPLE, free_port
 
 RAW_FILLS = sum(1 for _ in (SAMPLE / "raw_liquidations.csv").open()) - 1
 # The README's plain-dbt example of venue files (section "Analyse your own capture").
 README_VARS = ("{venue_files: ["
                "{venue: binance, format: klines-csv, "
-               "path: 'tests/fixtures/real/binance_um_klines_1m/*.csv'}, "
+               "path: 'pytests/fixtures/real/binance_um_klines_1m/*.csv'}, "
                "{venue: binance, format: forceorder-jsonl, "
-               "path: tests/fixtures/venue_formats/binance_forceorder.jsonl}]}")
+               "path: pytests/fixtures/venue_formats/binance_forceorder.jsonl}]}")
 
 
 def sha1(path: Path) -> str:

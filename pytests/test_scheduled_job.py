@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from house_edge import publish, scheduled
-from tests.python.conftest import SAMPLE
+from pytests.conftest import SAMPLE
 
 HOUR_MS = 3_600_000
 

@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from house_edge import serve
 from house_edge.cli import main
-from tests.python.conftest import free_port
+from pytests.conftest import free_port
 
 # Tight bounds so each one can be hit in a second or two; far above what the sample's
 # queries need (milliseconds, no temp files).

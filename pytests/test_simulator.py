@@ -8,7 +8,7 @@ import pytest
 
 from house_edge import calibration, simulator
 from house_edge.cli import DEFAULT_SCALE, DEFAULT_SEED
-from tests.python.conftest import SAMPLE
+from pytests.conftest import SAMPLE
 
 
 def test_regenerating_the_sample_with_the_same_seed_is_byte_identical(tmp_path):

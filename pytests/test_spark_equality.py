@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 pytest.importorskip("pyspark", reason="the spark extra is not installed (make test-spark)")
 pytest.importorskip("dbt.adapters.spark", reason="dbt-spark is not installed (make test-spark)")

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from house_edge import data_docs, publish, validate
-from tests.python.conftest import SAMPLE, copy_published_sample
+from pytests.conftest import SAMPLE, copy_published_sample
 
 RAW = {k: SAMPLE / f"raw_{k}.csv" for k in ("price_bars", "positions", "liquidations")}
 

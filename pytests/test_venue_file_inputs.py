@@ -1,6 +1,6 @@
 """Venue files that yield nothing, or bad records, never pass silently (issue 14, items 2 and 9).
 
-Cases are in the bad-input corpus, tests/fixtures/bad_inputs/venue (make_corpus.py's venue block):
+Cases are in the bad-input corpus, pytests/fixtures/bad_inputs/venue (make_corpus.py's venue block):
   * errors/: an empty (0-byte) or header-only file is an ERROR naming the file, before dbt runs
     (``house-edge build``: raw_files.check_venue_files) and in plain dbt (the singular test
     tests/venue_files/assert_venue_files_have_records.sql);
@@ -26,8 +26,8 @@ from click.testing import CliRunner
 from house_edge import cli, publish, validate
 from house_edge.raw_files import check_venue_files
 
-ROOT = Path(__file__).resolve().parents[2]
-VENUE = ROOT / "tests" / "fixtures" / "bad_inputs" / "venue"
+ROOT = Path(__file__).resolve().parents[1]
+VENUE = ROOT / "pytests" / "fixtures" / "bad_inputs" / "venue"
 ERRORS, QUARANTINE = VENUE / "errors", VENUE / "quarantine"
 KLINES_EMPTY = ERRORS / "klines_empty" / "BTCUSDT-1m-2025-10-10.csv"
 KLINES_HEADER = ERRORS / "klines_header_only" / "BTCUSDT-1m-2025-10-10.csv"
@@ -36,7 +36,7 @@ ALL_QUARANTINED = QUARANTINE / "klines_all_quarantined" / "BTCUSDT-1m-2025-10-10
 NO_SYMBOL = QUARANTINE / "klines_no_symbol" / "klines.csv"
 TRUNCATED = QUARANTINE / "forceorder_truncated_last_line.jsonl"
 MALFORMED_MIDDLE = QUARANTINE / "forceorder_malformed_middle_line.jsonl"
-REAL_MINUTES = ROOT / "tests" / "fixtures" / "real" / "binance_um_klines_1m"
+REAL_MINUTES = ROOT / "pytests" / "fixtures" / "real" / "binance_um_klines_1m"
 
 # (file, format, fragment of the pre-flight error after the file's name)
 ERROR_CASES = [

@@ -19,10 +19,10 @@ import duckdb
 import pytest
 
 from house_edge import publish, venue_files
-from tests.python.conftest import ROOT
+from pytests.conftest import ROOT
 
-REAL = ROOT / "tests" / "fixtures" / "real"
-HAND = ROOT / "tests" / "fixtures" / "venue_formats"
+REAL = ROOT / "pytests" / "fixtures" / "real"
+HAND = ROOT / "pytests" / "fixtures" / "venue_formats"
 CAPTURES = sorted((REAL / "binance_forceorder_captures").glob("*.csv"))
 MINUTES = REAL / "binance_um_klines_1m" / "*.csv"
 
@@ -136,7 +136,7 @@ def test_forceorder_capture_quirks(staged):
 
 
 EXPECTED_HAND_WRITTEN = {
-    # format: (loaded, quarantine reasons) -- see tests/fixtures/venue_formats/README.md
+    # format: (loaded, quarantine reasons) -- see pytests/fixtures/venue_formats/README.md
     "forceorder-jsonl": (5, {"not_a_liquidation_message": 1, "duplicate_record": 1,
                              "non_positive_price": 1}),
     "all-liquidation-jsonl": (4, {"not_a_liquidation_message": 1, "invalid_side": 1,

@@ -18,9 +18,9 @@ import duckdb
 import pytest
 
 from house_edge import publish, venue_files
-from tests.python.conftest import ROOT
+from pytests.conftest import ROOT
 
-HAND = ROOT / "tests" / "fixtures" / "venue_formats"
+HAND = ROOT / "pytests" / "fixtures" / "venue_formats"
 VENUES = {
     # venue: (liquidation format, its fixture, price-bar format, its fixture)
     "bybit": ("all-liquidation-jsonl", HAND / "bybit_all_liquidation.jsonl",
@@ -111,7 +111,7 @@ def test_every_file_fill_is_priced_and_counted(three_venues, venue):
     assert con.execute("select count(*) from marts.fct_liquidations where venue = ?"
                        " and position_id is not null", [venue]).fetchone()[0] == 0
     assert loaded == _records(liq_fmt, liq_path) - _quarantined(con, liq_fmt)
-    assert loaded == 4  # tests/python/test_venue_files.py: EXPECTED_HAND_WRITTEN
+    assert loaded == 4  # pytests/test_venue_files.py: EXPECTED_HAND_WRITTEN
     # each fill is priced against the bar of its own minute
     priced = con.execute(f"select count(*), count(b.bar_opened_at) {FILLS_WITH_BARS}"
                          " where l.venue = ?", [venue]).fetchone()

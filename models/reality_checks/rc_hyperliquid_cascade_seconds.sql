@@ -1,5 +1,5 @@
 -- Reality check of the wave segmentation on REAL data: Hyperliquid's per-second liquidation fill
--- counts of 10 Oct 2025 (tests/fixtures/real/hyperliquid, see its NOTICE.md) on a per-second
+-- counts of 10 Oct 2025 (pytests/fixtures/real/hyperliquid, see its NOTICE.md) on a per-second
 -- spine, cut into waves by the SAME segment_waves macro the marts use. One row per second.
 -- The file has counts, not notional, so the value is the fill count and the floor is a count.
 -- DuckDB-only: read_json; a reality check, not a mart, so it is not made portable.
