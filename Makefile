@@ -1,7 +1,7 @@
 # House Edge: two commands on a fresh clone.
 #   make build   create .venv, install the pinned stack, build + validate + publish, print headline
 #   make test    ruff, dbt build (data + unit tests) on a throwaway file, then pytest on 2 workers (pytest-xdist)
-# Other targets: make sample (regenerate the committed sample: house-edge simulate --out seeds/sample), make bench [SCALE=1],
+# Other targets: make sample (regenerate the committed sample: house-edge simulate --out data/sample), make bench [SCALE=1],
 #                make calibrate, make lint, make lock, make clean.
 # Apache Spark (issue 18): make test-spark installs Java 17 (apt) and the spark extra, then builds
 #                the sample on DuckDB and on Spark and checks every mart is equal.
@@ -52,7 +52,7 @@ test: $(STAMP) $(ORCH_STAMP) $(METRICS_STAMP) system-deps postgres
 	$(BIN)/python -m pytest -n 2 --ignore=pytests/test_spark_equality.py
 
 sample: $(STAMP)
-	$(BIN)/house-edge simulate --out seeds/sample
+	$(BIN)/house-edge simulate --out data/sample
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench --scale $(SCALE) $(BENCH_ARGS)

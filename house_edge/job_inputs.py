@@ -54,9 +54,6 @@ INPUTS_RECREATING_VIEWS: set[str] = {"venue_files"}
 EVERY_RUN: tuple[str, ...] = ("build_info",)
 # What a project hash covers (relative to the project root).
 PROJECT_PATHS: tuple[str, ...] = ("models", "macros", "seeds", "dbt_project.yml", "profiles.yml")
-# Not part of it: the simulator's sample CSVs are raw inputs (disabled as seeds), fingerprinted
-# as inputs when a run reads them.
-PROJECT_EXCLUDED: tuple[str, ...] = ("seeds/sample",)
 
 
 @dataclass
@@ -89,8 +86,6 @@ def _project_hash(root: Path, variables: dict) -> str:
         top = root / name
         files = sorted(p for p in top.rglob("*") if p.is_file()) if top.is_dir() else [top]
         for path in files:
-            if any(path.is_relative_to(root / excluded) for excluded in PROJECT_EXCLUDED):
-                continue
             if path.exists():
                 digest.update(str(path.relative_to(root)).encode() + b"\0")
                 digest.update(hashlib.sha256(path.read_bytes()).digest())

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "seeds" / "sample"
+SAMPLE = ROOT / "data" / "sample"
 
 # `make test` runs pytest on two workers (pytest-xdist): each worker's dbt runs write their
 # artifacts (manifest, partial-parse cache, run results) and logs to a directory of its own,

@@ -59,7 +59,7 @@ def test_build_passes_vars_and_warehouse_dir_to_the_build(monkeypatch, tmp_path)
     result = CliRunner().invoke(main, [
         "build", "--warehouse-dir", str(tmp_path / "elsewhere"), "--vars",
         '{event_window_start: "2025-10-10 18:00:00", '
-        'raw_positions_path: seeds/sample/raw_positions.csv}'])
+        'raw_positions_path: data/sample/raw_positions.csv}'])
     assert result.exit_code != 0 and "stopped here by the test" in result.output
     assert seen["target"] == tmp_path / "elsewhere" / "house_edge.duckdb"
     assert seen["extra_vars"]["event_window_start"] == "2025-10-10 18:00:00"

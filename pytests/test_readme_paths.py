@@ -133,7 +133,7 @@ def test_the_same_raw_file_under_another_path_is_reread_not_quarantined(tmp_path
     db = tmp_path / "house_edge.duckdb"
     select = ["build", "--select", "+stg_simulator__liquidations_checked",
               "--exclude-resource-type", "unit_test", "test"]
-    for path in ("seeds/sample/raw_liquidations.csv", str(SAMPLE / "raw_liquidations.csv")):
+    for path in ("data/sample/raw_liquidations.csv", str(SAMPLE / "raw_liquidations.csv")):
         publish.run_dbt(select, publish.project_root(), db, {"raw_liquidations_path": path},
                         echo=False)
         with duckdb.connect(str(db), read_only=True) as con:

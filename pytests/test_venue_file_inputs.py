@@ -221,7 +221,7 @@ def test_build_with_a_wholly_quarantined_klines_file_is_refused_and_publishes_no
     stays byte for byte what it was."""
     target = tmp_path / "house_edge.duckdb"
     target.write_bytes(b"the previously published warehouse")
-    raw = {k: ROOT / "seeds" / "sample" / f"raw_{k}.csv"
+    raw = {k: ROOT / "data" / "sample" / f"raw_{k}.csv"
            for k in ("price_bars", "positions", "liquidations")}
     with pytest.raises(publish.BuildError) as info:
         publish.build_and_publish(raw_paths=raw, target=target, echo=False, extra_vars={

@@ -237,7 +237,7 @@ def mixed(tmp_path_factory):
         [(f"binance:klines-csv:{MINUTES}", "price_bars"),
          (f"binance:forceorder-jsonl:{HAND / 'binance_forceorder.jsonl'}", "liquidations")])
     root = publish.project_root()
-    raw = {k: root / "seeds" / "sample" / f"raw_{k}.csv"
+    raw = {k: root / "data" / "sample" / f"raw_{k}.csv"
            for k in ("price_bars", "positions", "liquidations")}
     report = publish.build_and_publish(raw_paths=raw, target=target, echo=False,
                                        extra_vars=extra)

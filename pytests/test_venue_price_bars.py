@@ -76,7 +76,7 @@ def three_venues(tmp_path_factory):
         specs += [(f"{venue}:{liq_fmt}:{liq_path}", "liquidations"),
                   (f"{venue}:{bar_fmt}:{bar_path}", "price_bars")]
     root = publish.project_root()
-    raw = {k: root / "seeds" / "sample" / f"raw_{k}.csv"
+    raw = {k: root / "data" / "sample" / f"raw_{k}.csv"
            for k in ("price_bars", "positions", "liquidations")}
     report = publish.build_and_publish(raw_paths=raw, target=target, echo=False,
                                        extra_vars=venue_files.build_vars(specs))
