@@ -46,7 +46,7 @@ INPUT_SELECTIONS: dict[str, str] = {
     # optional (simulator switch collateral_depeg): var raw_account_collateral_path
     "simulator.account_collateral": "source:simulator.account_collateral+",
     "venue_files": "tag:venue_files+",
-    "reality_check": "tag:reality_check+",
+    "reality_check": "source:real_hyperliquid.cascade_timing+",
 }
 # Inputs whose descendant views are recreated when they change (see selection_args).
 INPUTS_RECREATING_VIEWS: set[str] = {"venue_files"}
