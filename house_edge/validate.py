@@ -326,11 +326,11 @@ def _venue_file_checks(fmt: str, settings: dict) -> list[Check]:
 
 
 def venue_files_suite(s: dict) -> list[Check]:
-    """Two quarantine expectations per venue-file format (house_edge.venue_files.FORMATS);
+    """Two quarantine expectations per venue-file format (house_edge.venue_files.formats());
     a format with no configured file has no rows, so it passes."""
-    from house_edge.venue_files import FORMATS
+    from house_edge.venue_files import formats
 
-    return [c for fmt in FORMATS for c in _venue_file_checks(fmt, s)]
+    return [c for fmt in formats() for c in _venue_file_checks(fmt, s)]
 
 
 def marts_suite(s: dict) -> list[Check]:

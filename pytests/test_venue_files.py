@@ -18,7 +18,7 @@ from collections import Counter
 import duckdb
 import pytest
 
-from house_edge import publish, venue_files
+from house_edge import config, publish, venue_files
 from pytests.conftest import ROOT
 
 REAL = ROOT / "pytests" / "fixtures" / "real"
@@ -79,11 +79,17 @@ def _loaded_and_quarantined(con, file_name: str) -> tuple[int, Counter]:
     return loaded, reasons
 
 
-def test_python_and_dbt_format_registries_agree():
+def test_the_format_registry_is_one_dbt_var_that_python_and_dbt_both_read():
+    """dbt_project.yml's var venue_file_formats is the only list of formats: the macro returns
+    it, the CLI and the gate read it, and every format names a staging model that exists."""
     macro = (ROOT / "macros" / "venue_files" / "venue_files.sql").read_text()
-    in_dbt = {m[0]: (m[1], m[2]) for m in re.findall(
-        r"'([a-z-]+)': \{'venue': '(\w+)', 'kind': '(\w+)'", macro)}
-    assert in_dbt == venue_files.FORMATS
+    assert "return(var('venue_file_formats'))" in macro
+    assert not re.search(r"'[a-z-]+-(csv|jsonl)': \{", macro)  # no second list in the macro
+    registry = config.project_vars(ROOT)["venue_file_formats"]
+    assert venue_files.formats() == {f: (s["venue"], s["kind"]) for f, s in registry.items()}
+    assert len(registry) == 11
+    staging = {p.stem for p in (ROOT / "models" / "staging").rglob("stg_*.sql")}
+    assert {s["model"] for s in registry.values()} <= staging
 
 
 def test_a_venue_file_spec_is_checked_before_dbt_runs(tmp_path):

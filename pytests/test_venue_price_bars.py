@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from house_edge import publish, venue_files
+from house_edge import config, publish, venue_files
 from pytests.conftest import ROOT
 
 HAND = ROOT / "pytests" / "fixtures" / "venue_formats"
@@ -197,9 +197,8 @@ def test_malformed_and_superseded_bars_are_quarantined_with_their_reason(three_v
 
 
 def venue_files_model(fmt: str) -> str:
-    """The staging model of a format, read from the dbt registry (venue_file_formats())."""
-    macro = (ROOT / "macros" / "venue_files" / "venue_files.sql").read_text()
-    return macro.split(f"'{fmt}': ")[1].split("'model': '")[1].split("'")[0]
+    """The staging model of a format, read from the registry (dbt var venue_file_formats)."""
+    return config.project_vars(ROOT)["venue_file_formats"][fmt]["model"]
 
 
 # --- item 8: a Hyperliquid liquidation trade held twice, without users ----------------------
