@@ -1,7 +1,7 @@
 # House Edge: two commands on a fresh clone.
 #   make build   create .venv, install the pinned stack, build + validate + publish, print headline
 #   make test    ruff, dbt build (data + unit tests) on a throwaway file, then pytest on 2 workers (pytest-xdist)
-# Other targets: make sample (regenerate the committed sample: house-edge simulate --out seeds/sample), make bench [SCALE=1],
+# Other targets: make sample (regenerate the committed sample: house-edge simulate --out data/sample), make bench [SCALE=1],
 #                make calibrate, make lint, make lock, make clean.
 # Apache Spark (issue 18): make test-spark installs Java 17 (apt) and the spark extra, then builds
 #                the sample on DuckDB and on Spark and checks every mart is equal.
@@ -45,14 +45,14 @@ report: $(STAMP)
 	$(BIN)/house-edge report
 
 test: $(STAMP) $(ORCH_STAMP) $(METRICS_STAMP) system-deps postgres
-	$(BIN)/ruff check house_edge tests/python benchmarks
+	$(BIN)/ruff check house_edge pytests benchmarks
 	@tmp=$$(mktemp -d) && \
 	  HOUSE_EDGE_DUCKDB_PATH=$$tmp/house_edge.duckdb $(BIN)/dbt build --profiles-dir . --project-dir . && \
 	  rm -rf $$tmp
-	$(BIN)/python -m pytest -n 2 --ignore=tests/python/test_spark_equality.py
+	$(BIN)/python -m pytest -n 2 --ignore=pytests/test_spark_equality.py
 
 sample: $(STAMP)
-	$(BIN)/house-edge simulate --out seeds/sample
+	$(BIN)/house-edge simulate --out data/sample
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench --scale $(SCALE) $(BENCH_ARGS)
@@ -70,7 +70,7 @@ docs: $(STAMP)
 	$(BIN)/dbt docs generate --profiles-dir . --project-dir .
 
 lint: $(STAMP)
-	$(BIN)/ruff check house_edge tests/python benchmarks
+	$(BIN)/ruff check house_edge pytests benchmarks
 
 # Re-resolve the pinned stack (needs the package registry) and rewrite constraints.txt.
 lock:
@@ -135,7 +135,7 @@ bench-incremental: $(STAMP)
 # /work/shared/ECOSYSTEM.md), with the versions measured in dashboard/superset/constraints.txt.
 #   make dashboard          publish the warehouse if missing, install Superset, import the dashboard
 #   make dashboard-serve    ... and serve it on http://127.0.0.1:$(DASHBOARD_PORT)/superset/dashboard/house-edge/
-#   make test-dashboard     install what the test needs, run tests/python/test_dashboard.py
+#   make test-dashboard     install what the test needs, run pytests/test_dashboard.py
 SUPERSET_VENV ?= .venv-superset
 # measured on Python 3.11 (its pins have no wheels for 3.13: numpy 1.26)
 SUPERSET_PYTHON ?= $(PYTHON)
@@ -166,7 +166,7 @@ dashboard-serve: dashboard
 	  serve --port $(DASHBOARD_PORT)
 
 test-dashboard: $(STAMP) $(SUPERSET_STAMP) system-deps
-	$(BIN)/python -m pytest tests/python/test_dashboard.py -s
+	$(BIN)/python -m pytest pytests/test_dashboard.py -s
 # --- Apache Spark target (issue 18; README "Running on Spark") ----------------------------------
 # The spark extra (dbt-spark[session] + pyspark, ~630 MB with Spark's jars; pins in
 # constraints.txt) is optional for users; make test-spark installs it, and Java 17 when missing.
@@ -185,9 +185,9 @@ java:
 	@java -version 2>&1 | head -1
 
 # Builds the committed sample on DuckDB and on Spark (dbt build: seeds, models, data and unit
-# tests) and checks every mart is equal (tests/python/test_spark_equality.py). ~5 min on 2 cores.
+# tests) and checks every mart is equal (pytests/test_spark_equality.py). ~5 min on 2 cores.
 # Then one build through the publish gate with pyspark installed: GX probes pyspark, whose Spark
 # Connect module calls sys.exit(0) on import without its gRPC packages (the gate must still run).
 test-spark: $(SPARK_STAMP) java
-	$(BIN)/python -m pytest tests/python/test_spark_equality.py \
-	  tests/python/test_publish.py::test_build_publishes_marts_queryable_as_marts_schema
+	$(BIN)/python -m pytest pytests/test_spark_equality.py \
+	  pytests/test_publish.py::test_build_publishes_marts_queryable_as_marts_schema

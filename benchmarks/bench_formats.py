@@ -119,7 +119,7 @@ def write_file(fmt: str, rows: int, out_dir: Path) -> tuple[list[Path], int]:
 
 def time_model(fmt: str, files: list[Path], work: Path) -> float:
     """Build the format's staging model alone; dbt's execution time of the model, seconds."""
-    venue = venue_files.FORMATS[fmt][0]
+    venue = venue_files.formats()[fmt][0]
     path = str(files[0]) if len(files) == 1 else str(files[0].parent / "*-fundingRate-bench.csv")
     variables = {"venue_files": [{"venue": venue, "format": fmt, "path": path}]}
     root = config.project_root()

@@ -3,7 +3,7 @@ headline.
 
 \b
   house-edge simulate            write a simulated sample to warehouse/simulated/ (deterministic;
-                                 --out seeds/sample rewrites the committed sample)
+                                 --out data/sample rewrites the committed sample)
   house-edge simulate --scale 1 --format parquet --out bench_out/full
   house-edge build               dbt build into a private file, check, validate (the publish
                                  gate), publish atomically, print the headline and the gate
@@ -68,7 +68,7 @@ def main() -> None:
 @click.option("--out", "out_dir", default=str(DEFAULT_SIMULATE_DIR), show_default=True,
               type=click.Path(file_okay=False),
               help="Directory for the raw files (build from it with --raw-dir). The committed "
-                   "sample is rewritten only when asked for: --out seeds/sample (make sample).")
+                   "sample is rewritten only when asked for: --out data/sample (make sample).")
 @click.option("--format", "fmt", default="csv", show_default=True,
               type=click.Choice(["csv", "parquet"]))
 @click.option("--quiet", is_flag=True, help="No progress bar.")
@@ -100,13 +100,13 @@ def calibrate(scale: float, seed: int, iterations: int) -> None:
     calibration.calibrate(scale=scale, seed=seed, iterations=iterations, out=out,
                           log=click.echo)
     click.echo(f"wrote {out}; regenerate the committed sample with "
-               "`house-edge simulate --out seeds/sample`")
+               "`house-edge simulate --out data/sample`")
 
 
 @main.command()
 @click.option("--raw-dir", type=click.Path(exists=True, file_okay=False),
               help="Directory holding raw_price_bars, raw_positions and raw_liquidations "
-                   "(.csv or .parquet). Default: the committed sample in seeds/sample.")
+                   "(.csv or .parquet). Default: the committed sample in data/sample.")
 @click.option("-v", "--verbose", is_flag=True,
               help="Show dbt's own output (by default it goes to <warehouse dir>/logs/"
                    "dbt_build.log and a progress line is shown).")

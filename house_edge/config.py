@@ -4,7 +4,7 @@ the raw-input vars, the event window, and the dbt vars a run resolves.
 Every module asks here (no module finds the root or reads ``dbt_project.yml`` on its own), and
 this module imports nothing of the package, so it can never be part of an import loop.
 dbt's own settings stay in ``dbt_project.yml`` (``vars:``); ``event_window_*`` below are the
-defaults of the same vars, checked equal to them by ``tests/python/test_config.py``.
+defaults of the same vars, checked equal to them by ``pytests/test_config.py``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ OPTIONAL_RAW_VAR = "raw_account_collateral_path"
 # The event window (UTC): dbt vars event_window_start / event_window_end (dbt_project.yml).
 EVENT_WINDOW_START = "2025-10-10 12:00:00"
 EVENT_WINDOW_END = "2025-10-11 04:00:00"
-DEFAULT_SAMPLE_DIR = Path("seeds") / "sample"
+DEFAULT_SAMPLE_DIR = Path("data") / "sample"
 # What a warehouse build runs of `dbt build`: seeds, models and data tests. Unit tests check the
 # models' SQL on fixed fixtures, not the data, so their answer is the same on every build: they
 # run where the SQL changes (`make test`, CI, a developer's plain `dbt build`), not on every

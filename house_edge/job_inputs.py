@@ -22,7 +22,7 @@ run makes the next one build and test everything (the hourly uniqueness tests ch
 keys each run wrote, tests/generic/unique_keys_of_latest_load.sql, which relies on that).
 
 Every model that reads a raw file must be reachable from one of ``INPUT_SELECTIONS``; the test
-tests/python/test_job_inputs.py checks the manifest for models that read from nowhere it knows.
+pytests/test_job_inputs.py checks the manifest for models that read from nowhere it knows.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ INPUT_SELECTIONS: dict[str, str] = {
     # optional (simulator switch collateral_depeg): var raw_account_collateral_path
     "simulator.account_collateral": "source:simulator.account_collateral+",
     "venue_files": "tag:venue_files+",
-    "reality_check": "tag:reality_check+",
+    "reality_check": "source:real_hyperliquid.cascade_timing+",
 }
 # Inputs whose descendant views are recreated when they change (see selection_args).
 INPUTS_RECREATING_VIEWS: set[str] = {"venue_files"}
@@ -54,9 +54,6 @@ INPUTS_RECREATING_VIEWS: set[str] = {"venue_files"}
 EVERY_RUN: tuple[str, ...] = ("build_info",)
 # What a project hash covers (relative to the project root).
 PROJECT_PATHS: tuple[str, ...] = ("models", "macros", "seeds", "dbt_project.yml", "profiles.yml")
-# Not part of it: the simulator's sample CSVs are raw inputs (disabled as seeds), fingerprinted
-# as inputs when a run reads them.
-PROJECT_EXCLUDED: tuple[str, ...] = ("seeds/sample",)
 
 
 @dataclass
@@ -89,8 +86,6 @@ def _project_hash(root: Path, variables: dict) -> str:
         top = root / name
         files = sorted(p for p in top.rglob("*") if p.is_file()) if top.is_dir() else [top]
         for path in files:
-            if any(path.is_relative_to(root / excluded) for excluded in PROJECT_EXCLUDED):
-                continue
             if path.exists():
                 digest.update(str(path.relative_to(root)).encode() + b"\0")
                 digest.update(hashlib.sha256(path.read_bytes()).digest())

@@ -111,13 +111,13 @@ def raw_vars(raw_paths: dict[str, str | Path] | None) -> dict[str, str]:
 # raw_positions, so a simulation's accounts and its collateral always come from the same run; a
 # directory without one (an older simulation, a venue's files) gets the empty file: every account
 # USDT-margined.
-NO_ACCOUNT_COLLATERAL = Path("seeds") / "sample" / "no_collateral" / "raw_account_collateral.csv"
+NO_ACCOUNT_COLLATERAL = Path("data") / "sample" / "no_collateral" / "raw_account_collateral.csv"
 
 
 def account_collateral_path(positions_path: str | Path) -> Path:
     """The raw_account_collateral file beside ``positions_path`` (a file or a glob), in the
     positions' format (.parquet beside Parquet positions, else .csv; the simulator writes both
-    in one format), or the empty one shipped in seeds/sample/no_collateral."""
+    in one format), or the empty one shipped in data/sample/no_collateral."""
     text = str(positions_path)
     directory = Path(text).parent if not any(c in text for c in "*?[") else Path(
         text.split("*")[0].split("?")[0].split("[")[0]).parent

@@ -262,6 +262,10 @@ def positions_suite(s: dict) -> list[Check]:
     ]
 
 
+# The simulator's fills among fct_liquidations' (the mart does not say where a fill comes from).
+SIMULATED_FILLS = "intermediate.int_liquidations_unioned where record_source = 'simulator'"
+
+
 def liquidations_suite(s: dict) -> list[Check]:
     t = "marts.fct_liquidations"
     tol = float(s["gate_fill_price_tolerance_rate"])
@@ -275,8 +279,9 @@ def liquidations_suite(s: dict) -> list[Check]:
                  f"liquidated_at in [{start}, {end})", t, "liquidated_at",
                  min_value=str(start), max_value=str(end), strict_max=True),
         # Bars: the published trade bars (simulated, or a venue's own klines). Only the
-        # simulator's fills (liquidation_id < 1e12) are held to them: venue feeds report
-        # bankruptcy or order prices, which may lie outside the traded range (issue 6).
+        # simulator's fills (record_source 'simulator', carried from staging into
+        # int_liquidations_unioned) are held to them: venue feeds report bankruptcy or order
+        # prices, which may lie outside the traded range (issue 6).
         _unexpected_rows("fill_price_within_minute_bar", CRITICAL,
                          f"each fill's price lies in its venue x symbol minute bar's [low, high] "
                          f"+/- {tol:.2%} (a fill without a bar fails too)", t,
@@ -284,7 +289,8 @@ def liquidations_suite(s: dict) -> list[Check]:
                          f"b.low_price, b.high_price from (select * from {{batch}}) as l "
                          f"left join marts.fct_price_bars as b on b.venue = l.venue "
                          f"and b.symbol = l.symbol and b.bar_opened_at = l.liquidated_minute_at "
-                         f"where l.liquidation_id < 1000000000000 and (b.venue is null "
+                         f"where l.liquidation_id in (select liquidation_id from "
+                         f"{SIMULATED_FILLS}) and (b.venue is null "
                          f"or l.price < b.low_price * (1 - {tol}) "
                          f"or l.price > b.high_price * (1 + {tol}))"),
     ]
@@ -320,11 +326,11 @@ def _venue_file_checks(fmt: str, settings: dict) -> list[Check]:
 
 
 def venue_files_suite(s: dict) -> list[Check]:
-    """Two quarantine expectations per venue-file format (house_edge.venue_files.FORMATS);
+    """Two quarantine expectations per venue-file format (house_edge.venue_files.formats());
     a format with no configured file has no rows, so it passes."""
-    from house_edge.venue_files import FORMATS
+    from house_edge.venue_files import formats
 
-    return [c for fmt in FORMATS for c in _venue_file_checks(fmt, s)]
+    return [c for fmt in formats() for c in _venue_file_checks(fmt, s)]
 
 
 def marts_suite(s: dict) -> list[Check]:

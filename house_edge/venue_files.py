@@ -14,21 +14,8 @@ import glob
 import os
 from pathlib import Path
 
-# format -> (venue, kind). Keep in step with venue_file_formats() in
-# macros/venue_files/venue_files.sql (tests/python/test_venue_files.py checks that they agree).
-FORMATS: dict[str, tuple[str, str]] = {
-    "klines-csv": ("binance", "price_bars"),
-    "forceorder-jsonl": ("binance", "liquidations"),
-    "forceorder-csv": ("binance", "liquidations"),
-    "funding-rate-csv": ("binance", "funding_rates"),
-    "all-liquidation-jsonl": ("bybit", "liquidations"),
-    "kline-jsonl": ("bybit", "price_bars"),
-    "liquidation-orders-jsonl": ("okx", "liquidations"),
-    "candles-jsonl": ("okx", "price_bars"),
-    "fills-jsonl": ("hyperliquid", "liquidations"),
-    "candle-snapshot-jsonl": ("hyperliquid", "price_bars"),
-    "historical-liquidations-csv": ("hyperliquid", "account_liquidations"),
-}
+from house_edge import config
+
 OPTION_KEYS = ("symbol", "price_type")
 
 
@@ -36,8 +23,21 @@ class VenueFileError(ValueError):
     """A venue-file spec that cannot be used; the message names the spec."""
 
 
+def formats() -> dict[str, tuple[str, str]]:
+    """format -> (venue, kind of record): the one registry, dbt var ``venue_file_formats`` in
+    dbt_project.yml, which the dbt macros read too (venue_file_formats()). Read from the
+    checkout this package belongs to (HOUSE_EDGE_PROJECT_DIR, else the package's own), so the
+    registry always matches the staging models beside it, whatever the working directory."""
+    root = config.package_project_root()
+    registry = config.project_vars(root).get("venue_file_formats")
+    if not registry:
+        raise config.BuildError(f"no var venue_file_formats in {root / 'dbt_project.yml'}: "
+                                "set HOUSE_EDGE_PROJECT_DIR to the House Edge checkout")
+    return {fmt: (spec["venue"], spec["kind"]) for fmt, spec in registry.items()}
+
+
 def _known() -> str:
-    return ", ".join(f"{venue}:{fmt}" for fmt, (venue, _) in FORMATS.items())
+    return ", ".join(f"{venue}:{fmt}" for fmt, (venue, _) in formats().items())
 
 
 def parse_spec(spec: str, kind: str | None = None) -> dict[str, str]:
@@ -59,9 +59,10 @@ def parse_spec(spec: str, kind: str | None = None) -> dict[str, str]:
                                  f"allowed: {', '.join(OPTION_KEYS)}")
         options[key] = value
     path = ":".join(parts[2:])
-    if fmt not in FORMATS:
+    known = formats()
+    if fmt not in known:
         raise VenueFileError(f"venue file {spec!r}: unknown format {fmt!r}; known: {_known()}")
-    expected_venue, fmt_kind = FORMATS[fmt]
+    expected_venue, fmt_kind = known[fmt]
     if venue != expected_venue:
         raise VenueFileError(f"venue file {spec!r}: format {fmt} belongs to venue "
                              f"{expected_venue}, not {venue}")

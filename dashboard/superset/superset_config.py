@@ -41,5 +41,5 @@ RATELIMIT_STORAGE_URI = "memory://"
 # No example data, no telemetry-like upgrade checks.
 SUPERSET_LOAD_EXAMPLES = False
 # Draw every chart when the dashboard opens, not only those scrolled into view: the headless
-# check (tests/python/test_dashboard.py) and a printed page see all of them.
+# check (pytests/test_dashboard.py) and a printed page see all of them.
 FEATURE_FLAGS = {"DASHBOARD_VIRTUALIZATION": False}

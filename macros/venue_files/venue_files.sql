@@ -8,26 +8,15 @@
     them; relative paths are resolved from the directory dbt runs in. The CLI form is
     `house-edge build --venue-file VENUE:FORMAT:PATH` (house_edge/venue_files.py).
 
-    The registry below is the one place that names the formats: format -> venue, the kind of
-    record it carries, and the staging model that reads it. Adding a venue format = one entry
-    here + one staging model + one line in its union model (int_liquidations_unioned or
-    int_price_bars_unioned). Keep it in step with house_edge/venue_files.py (a test checks).
+    The registry of formats is the dbt var `venue_file_formats` (dbt_project.yml), the one place
+    that names them: format -> venue, the kind of record it carries, and the staging model that
+    reads it; house_edge/venue_files.py reads the same var. Adding a venue format = one entry
+    there + one staging model + one line in its union model (int_liquidations_unioned or
+    int_price_bars_unioned).
 -#}
 
 {% macro venue_file_formats() -%}
-    {{ return({
-        'klines-csv': {'venue': 'binance', 'kind': 'price_bars', 'model': 'stg_binance__klines'},
-        'forceorder-jsonl': {'venue': 'binance', 'kind': 'liquidations', 'model': 'stg_binance__forceorder_jsonl'},
-        'forceorder-csv': {'venue': 'binance', 'kind': 'liquidations', 'model': 'stg_binance__forceorder_csv'},
-        'funding-rate-csv': {'venue': 'binance', 'kind': 'funding_rates', 'model': 'stg_binance__funding_rates'},
-        'all-liquidation-jsonl': {'venue': 'bybit', 'kind': 'liquidations', 'model': 'stg_bybit__all_liquidation'},
-        'kline-jsonl': {'venue': 'bybit', 'kind': 'price_bars', 'model': 'stg_bybit__kline'},
-        'liquidation-orders-jsonl': {'venue': 'okx', 'kind': 'liquidations', 'model': 'stg_okx__liquidation_orders'},
-        'candles-jsonl': {'venue': 'okx', 'kind': 'price_bars', 'model': 'stg_okx__candles'},
-        'fills-jsonl': {'venue': 'hyperliquid', 'kind': 'liquidations', 'model': 'stg_hyperliquid__fills'},
-        'candle-snapshot-jsonl': {'venue': 'hyperliquid', 'kind': 'price_bars', 'model': 'stg_hyperliquid__candles'},
-        'historical-liquidations-csv': {'venue': 'hyperliquid', 'kind': 'account_liquidations', 'model': 'stg_hyperliquid__historical_liquidations'},
-    }) }}
+    {{ return(var('venue_file_formats')) }}
 {%- endmacro %}
 
 

@@ -98,6 +98,8 @@ select * from checked
         liquidated_at,
         liquidated_at_ms,
         cast(is_snapshot_sampled as {{ dbt.type_boolean() }}) as is_snapshot_sampled,
+        -- where the row comes from: a venue's own file (the simulator's staging says 'simulator')
+        'venue_file' as record_source,
         source_format,
         source_file,
         raw_record,

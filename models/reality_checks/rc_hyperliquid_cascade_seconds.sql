@@ -1,19 +1,13 @@
 -- Reality check of the wave segmentation on REAL data: Hyperliquid's per-second liquidation fill
--- counts of 10 Oct 2025 (tests/fixtures/real/hyperliquid, see its NOTICE.md) on a per-second
--- spine, cut into waves by the SAME segment_waves macro the marts use. One row per second.
--- The file has counts, not notional, so the value is the fill count and the floor is a count.
--- DuckDB-only: read_json; a reality check, not a mart, so it is not made portable.
+-- counts of 10 Oct 2025 (source real_hyperliquid: data/real/hyperliquid, see its NOTICE.md) on a
+-- per-second spine, cut into waves by the SAME segment_waves macro the marts use. One row per
+-- second. The file has counts, not notional, so the value is the fill count and the floor is a
+-- count. DuckDB-only: the source is read with read_json; a reality check, not a mart, so it is
+-- not made portable.
 with
 
 timing as (
-    select *
-    from read_json(
-        '{{ var("reality_check_hyperliquid_timing_path") }}',
-        columns = {
-            event_start: 'VARCHAR',
-            timeline: 'STRUCT(second INTEGER, liquidations INTEGER, adls INTEGER)[]'
-        }
-    )
+    select * from {{ source('real_hyperliquid', 'cascade_timing') }}
 ),
 
 seconds as (

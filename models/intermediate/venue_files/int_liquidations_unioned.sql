@@ -2,8 +2,10 @@
 -- staging model (loaded rows only), with identical columns. The simulator contributes only the
 -- venues that no venue file feeds (macro simulator_venue_included; var use_simulator: false
 -- drops it). Adding a venue format = one staging model + one line in venue_models below.
--- liquidation_id: the simulator's own id (< 1e12), or format_number x 1e12 + the row's number in
--- its staging model, so ids never collide and a venue row's format is liquidation_id // 1e12.
+-- record_source (from staging) says where a row comes from: 'simulator' or 'venue_file'.
+-- liquidation_id: the simulator's own id, or format_number x 1e12 + the row's number in its
+-- staging model, so ids never collide (a key only: read a row's origin from record_source and
+-- source_format, never from its id).
 {%- set venue_models = [
     ref('stg_binance__forceorder_jsonl'),
     ref('stg_binance__forceorder_csv'),
@@ -29,6 +31,7 @@ simulator as (
         is_shown_in_public_feed,
         'fill' as price_basis,
         false as is_snapshot_sampled,
+        record_source,
         'simulator' as source_format,
         cast(null as {{ dbt.type_string() }}) as source_file,
         -- when the incremental staging (re)loaded the row (macros/incremental)
@@ -54,6 +57,7 @@ venue_files as (
         true as is_shown_in_public_feed,
         price_basis,
         is_snapshot_sampled,
+        record_source,
         source_format,
         source_file,
         -- venue staging tables are rebuilt every run: their rows are (re)loaded by this run

@@ -26,6 +26,8 @@ final as (
         cast(quantity * price as {{ type_double() }}) as notional_usd,
         liquidated_at,
         cast(is_shown_in_public_feed as {{ dbt.type_boolean() }}) as is_shown_in_public_feed,
+        -- where the row comes from (venue-format staging models say 'venue_file')
+        'simulator' as record_source,
         source_file,
         loaded_at
     from passed

@@ -1,0 +1,40 @@
+"""Bad raw rows are quarantined with their reason; nothing is silently dropped."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from house_edge import publish
+from pytests.conftest import SAMPLE
+
+
+def test_bad_rows_land_in_quarantine_with_their_reason_and_counts_add_up(tmp_path):
+    liq = pd.read_csv(SAMPLE / "raw_liquidations.csv")
+    n_in = len(liq)
+    bad = liq.copy()
+    bad.loc[0, "price"] = 0.0  # non-positive price
+    bad.loc[1, "venue"] = "deribit"  # unknown venue
+    bad.loc[2, "side"] = "sideways"  # not long/short
+    bad.loc[3, "liquidated_at_ms"] = 1_700_000_000_000  # before the event window
+    bad = pd.concat([bad, bad.iloc[[10]]], ignore_index=True)  # a duplicated fill
+    path = tmp_path / "raw_liquidations.csv"
+    bad.to_csv(path, index=False)
+    db = tmp_path / "house_edge.duckdb"
+    variables = publish.raw_vars({"liquidations": path})
+    publish.run_dbt(["build", "--select", "+stg_simulator__liquidations",
+                     "+stg_simulator__liquidations_quarantine",
+                     "--resource-type", "seed", "--resource-type", "model"],
+                    publish.project_root(), db, variables, echo=False)
+    with duckdb.connect(str(db), read_only=True) as con:
+        loaded = con.execute("select count(*) from staging.stg_simulator__liquidations"
+                             ).fetchone()[0]
+        reasons = dict(con.execute(
+            "select quarantine_reason, count(*) from"
+            " staging.stg_simulator__liquidations_quarantine group by 1").fetchall())
+        files = con.execute("select distinct source_file from"
+                            " staging.stg_simulator__liquidations_quarantine").fetchall()
+    assert reasons == {"non_positive_price": 1, "unknown_venue": 1, "invalid_side": 1,
+                       "outside_event_window": 1, "duplicate_key": 1}
+    assert loaded + sum(reasons.values()) == n_in + 1
+    assert files == [(str(path),)]  # each rejected row says which file it came from
