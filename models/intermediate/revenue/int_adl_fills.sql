@@ -29,10 +29,11 @@ final as (
         adl.notional_usd as adl_notional_usd,
         adl.adl_at,
         adl.quantity / fills.quantity as adl_share_of_fill,
-        -- what the vault would have booked on the ADL'd share, taken off (flows in positive)
-        - adl.quantity / fills.quantity * fills.insurance_surplus_usd as surplus_not_kept_usd,
-        - adl.quantity / fills.quantity * fills.insurance_payout_usd as payout_avoided_usd,
-        - adl.quantity / fills.quantity
+        -- what the vault would have booked on the ADL'd share, taken off (flows in positive;
+        -- 0 - x, not -x, so that nothing taken off is 0, not -0)
+        0 - adl.quantity / fills.quantity * fills.insurance_surplus_usd as surplus_not_kept_usd,
+        0 - adl.quantity / fills.quantity * fills.insurance_payout_usd as payout_avoided_usd,
+        0 - adl.quantity / fills.quantity
         * (fills.insurance_surplus_usd + fills.insurance_payout_usd) as adl_flow_usd,
         -- the loss beyond bankruptcy on the ADL'd share, passed to the counterparties (<= 0)
         adl.quantity / fills.quantity * fills.loss_beyond_bankruptcy_usd
