@@ -106,7 +106,8 @@ def raw_vars(raw_paths: dict[str, str | Path] | None) -> dict[str, str]:
     if "positions" in (raw_paths or {}):
         out[OPTIONAL_RAW_VAR] = str(account_collateral_path(raw_paths["positions"]))
     if "liquidations" in (raw_paths or {}):
-        out[OPTIONAL_ADL_VAR] = str(_beside(raw_paths["liquidations"], "raw_adl_fills", NO_ADL_FILLS))
+        out[OPTIONAL_ADL_VAR] = str(_beside(raw_paths["liquidations"], "raw_adl_fills",
+                                            NO_ADL_FILLS))
     return out
 
 
@@ -141,15 +142,7 @@ def account_collateral_path(positions_path: str | Path) -> Path:
     """The raw_account_collateral file beside ``positions_path`` (a file or a glob), in the
     positions' format (.parquet beside Parquet positions, else .csv; the simulator writes both
     in one format), or the empty one shipped in seeds/sample/no_collateral."""
-    text = str(positions_path)
-    directory = Path(text).parent if not any(c in text for c in "*?[") else Path(
-        text.split("*")[0].split("?")[0].split("[")[0]).parent
-    suffixes = (".parquet", ".csv") if text.endswith(".parquet") else (".csv", ".parquet")
-    for suffix in suffixes:
-        candidate = directory / f"raw_account_collateral{suffix}"
-        if candidate.is_file():
-            return candidate.resolve()
-    return (project_root() / NO_ACCOUNT_COLLATERAL).resolve()
+    return _beside(positions_path, "raw_account_collateral", NO_ACCOUNT_COLLATERAL)
 
 
 def parse_vars(text: str | None) -> dict[str, object]:
