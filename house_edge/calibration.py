@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 
 from house_edge.simulator import (
+    ADL_VENUE,
+    ADL_WINDOW_MS,
     COLLATERAL_DEPEGS,
     WINDOW_START_MS,
     Calibration,
@@ -185,9 +187,19 @@ HYPERLIQUID_REPLAY_LIQUIDATED_USD = 5_511_042_925.05
 # less the replay's window; its tolerance is the 24 h figure's (VENUE_TOLERANCE x 10.3 bn).
 HYPERLIQUID_OUTSIDE_REPLAY_USD = PUBLISHED_BY_VENUE["hyperliquid"] - HYPERLIQUID_REPLAY_LIQUIDATED_USD
 HYPERLIQUID_OUTSIDE_REPLAY_TOLERANCE_USD = VENUE_TOLERANCE * PUBLISHED_BY_VENUE["hyperliquid"]
-# ADL fills on chain, all inside the window: 21:16:04.832 - 21:26:57 UTC (34,983 fills,
-# 2.103 bn). Not simulated: ADL enters only as adl_loss_share in the fund ledger.
-HYPERLIQUID_ADL_WINDOW_MS = (1_760_130_964_831, 1_760_131_617_000)
+# ADL fills on chain, all inside the window: first at 21:16:04.832 (timing file's first_adl),
+# last 714 s after the window's first liquidation (~21:26:57), 34,983 fills, 2.103 bn (sum of
+# adl_notional in oct10_combined_impact_by_ticker.csv = oct10_realtime_analysis_summary.json's
+# total_adl_notional). Simulated by the switch Calibration.hyperliquid_adl (raw_adl_fills): the
+# ADL notional is a calibration target met by calibration (hyperliquid_adl_share is set from it,
+# see calibrate_adl_share), held within ADL_TOLERANCE; the timing is a check that every
+# simulated ADL fill lies inside ADL_WINDOW_MS (simulator) and inside 21:16-21:27. The count is
+# NOT a target: a real ADL fill is one profitable counterparty's fill (19,337 users), a simulated
+# row is one liquidation fill's ADL'd share, and a simulated fill stands for 1/scale real fills.
+HYPERLIQUID_ADL_WINDOW_MS = (1_760_130_964_831, 1_760_131_620_000)  # 21:16:04.831 - 21:27:00
+HYPERLIQUID_ADL_USD = 2_103_111_430.86
+HYPERLIQUID_ADL_EVENTS = 34_983
+ADL_TOLERANCE = VENUE_TOLERANCE
 SHOCK_MS = WINDOW_START_MS + (8 * 60 + 50) * 60_000  # 20:50 UTC
 
 
@@ -215,6 +227,51 @@ def check_hyperliquid_replay(result: SimulationResult) -> list[str]:
         problems.append(f"Hyperliquid liquidations outside 21:15-21:27 {outside / 1e9:.2f} bn vs "
                         f"{HYPERLIQUID_OUTSIDE_REPLAY_USD / 1e9:.2f} ± "
                         f"{HYPERLIQUID_OUTSIDE_REPLAY_TOLERANCE_USD / 1e9:.2f} bn")
+    return problems
+
+
+def hyperliquid_adl_window_liquidated_usd(result: SimulationResult) -> float:
+    """Hyperliquid's simulated liquidated notional inside the simulator's ADL window (the fills
+    a share of which the ADL switch closes by ADL), USD."""
+    liq = result.liquidations
+    t = liq["liquidated_at_ms"].to_numpy()
+    sel = ((liq["venue"] == ADL_VENUE).to_numpy() & (t >= ADL_WINDOW_MS[0])
+           & (t < ADL_WINDOW_MS[1]))
+    return float((liq["quantity"].to_numpy()[sel] * liq["price"].to_numpy()[sel]).sum())
+
+
+def calibrate_adl_share(cal: Calibration, result: SimulationResult) -> Calibration:
+    """hyperliquid_adl_share from the target, in closed form: the ADL fills are a fixed share of
+    the window's liquidation fills and the share moves no other fill (the switch draws nothing),
+    so share = 2.103 bn / the window's simulated liquidated notional; the range is the shares at
+    the target's ±ADL_TOLERANCE."""
+    window = hyperliquid_adl_window_liquidated_usd(result)
+    share = HYPERLIQUID_ADL_USD / window
+    if not 0.0 < share <= 1.0:
+        raise ValueError(f"ADL target {HYPERLIQUID_ADL_USD / 1e9:.2f} bn is not a share of the "
+                         f"window's {window / 1e9:.2f} bn of Hyperliquid liquidations")
+    return replace(cal, hyperliquid_adl_share=round(share, 6),
+                   hyperliquid_adl_share_range=[round(share * (1 - ADL_TOLERANCE), 6),
+                                                round(min(share * (1 + ADL_TOLERANCE), 1.0), 6)])
+
+
+def check_hyperliquid_adl(result: SimulationResult) -> list[str]:
+    """The ADL targets (empty = met): notional within ±ADL_TOLERANCE of 2.103 bn (met by
+    calibration), every ADL fill inside 21:16:04.831-21:27:00, the first within a minute of the
+    real first ADL."""
+    adl = result.adl_fills
+    if adl is None or len(adl) == 0:
+        return ["no ADL fills (switch hyperliquid_adl off, or no raw_adl_fills file)"]
+    problems = []
+    notional = float((adl["quantity"] * adl["price"]).sum())
+    if abs(notional / HYPERLIQUID_ADL_USD - 1) > ADL_TOLERANCE:
+        problems.append(f"Hyperliquid ADL {notional / 1e9:.2f} bn vs the replay's "
+                        f"{HYPERLIQUID_ADL_USD / 1e9:.2f} bn (±{ADL_TOLERANCE:.0%})")
+    t = adl["adl_at_ms"].to_numpy()
+    if t.min() < HYPERLIQUID_ADL_WINDOW_MS[0] or t.max() >= HYPERLIQUID_ADL_WINDOW_MS[1]:
+        problems.append("Hyperliquid ADL fills outside 21:16:04.831-21:27:00 UTC")
+    if t.min() - HYPERLIQUID_ADL_WINDOW_MS[0] > 60_000:
+        problems.append("Hyperliquid's first simulated ADL more than a minute after 21:16:04.8")
     return problems
 
 
@@ -306,6 +363,10 @@ def calibrate(scale: float = 0.005, seed: int = 20251010, iterations: int = 12,
         log("fund flow at low / central / high placement: "
             + ", ".join(f"{k} {v / 1e6:,.1f} M" for k, v in flows.items()))
         cal = replace(cal, binance_fund_flow_usd={k: round(v, 2) for k, v in flows.items()})
+    # last: the ADL share moves no fill, so the fitted run's liquidations are the sample's
+    cal = calibrate_adl_share(cal, simulate(scale=scale, seed=seed, calibration=cal))
+    log(f"Hyperliquid ADL share {cal.hyperliquid_adl_share:.4f} "
+        f"(range {cal.hyperliquid_adl_share_range})")
     if out is not None:
         cal.dump(out)
     return cal

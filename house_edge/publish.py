@@ -29,6 +29,7 @@ from pathlib import Path
 import duckdb
 
 from house_edge.config import (  # noqa: F401  (BuildError, project_root, ...: their old home)
+    OPTIONAL_ADL_VAR,
     OPTIONAL_RAW_VAR,
     RAW_VARS,
     WAREHOUSE_BASENAME,
@@ -104,6 +105,9 @@ def raw_vars(raw_paths: dict[str, str | Path] | None) -> dict[str, str]:
         out[RAW_VARS[key]] = text if any(c in text for c in "*?[") else str(Path(text).resolve())
     if "positions" in (raw_paths or {}):
         out[OPTIONAL_RAW_VAR] = str(account_collateral_path(raw_paths["positions"]))
+    if "liquidations" in (raw_paths or {}):
+        out[OPTIONAL_ADL_VAR] = str(_beside(raw_paths["liquidations"], "raw_adl_fills",
+                                            NO_ADL_FILLS))
     return out
 
 
@@ -114,19 +118,31 @@ def raw_vars(raw_paths: dict[str, str | Path] | None) -> dict[str, str]:
 NO_ACCOUNT_COLLATERAL = Path("data") / "sample" / "no_collateral" / "raw_account_collateral.csv"
 
 
-def account_collateral_path(positions_path: str | Path) -> Path:
-    """The raw_account_collateral file beside ``positions_path`` (a file or a glob), in the
-    positions' format (.parquet beside Parquet positions, else .csv; the simulator writes both
-    in one format), or the empty one shipped in data/sample/no_collateral."""
-    text = str(positions_path)
+# The optional raw_adl_fills file (simulator switch hyperliquid_adl): read from beside
+# raw_liquidations, so the ADL fills always come from the run of the fills they refer to; a
+# directory without one (an older simulation, a venue's files) gets the empty file: no ADL fills.
+NO_ADL_FILLS = Path("data") / "sample" / "no_adl" / "raw_adl_fills.csv"
+
+
+def _beside(path: str | Path, stem: str, empty: Path) -> Path:
+    """The file ``stem`` beside ``path`` (a file or a glob), in its format (.parquet beside
+    Parquet, else .csv), or the project's empty file ``empty``."""
+    text = str(path)
     directory = Path(text).parent if not any(c in text for c in "*?[") else Path(
         text.split("*")[0].split("?")[0].split("[")[0]).parent
     suffixes = (".parquet", ".csv") if text.endswith(".parquet") else (".csv", ".parquet")
     for suffix in suffixes:
-        candidate = directory / f"raw_account_collateral{suffix}"
+        candidate = directory / f"{stem}{suffix}"
         if candidate.is_file():
             return candidate.resolve()
-    return (project_root() / NO_ACCOUNT_COLLATERAL).resolve()
+    return (project_root() / empty).resolve()
+
+
+def account_collateral_path(positions_path: str | Path) -> Path:
+    """The raw_account_collateral file beside ``positions_path`` (a file or a glob), in the
+    positions' format (.parquet beside Parquet positions, else .csv; the simulator writes both
+    in one format), or the empty one shipped in data/sample/no_collateral."""
+    return _beside(positions_path, "raw_account_collateral", NO_ACCOUNT_COLLATERAL)
 
 
 def parse_vars(text: str | None) -> dict[str, object]:

@@ -139,6 +139,19 @@ COLLATERAL_DEPEGS: tuple[tuple[str, int, int, int, float], ...] = (
 COLLATERAL_ASSETS = tuple(d[0] for d in COLLATERAL_DEPEGS)
 COLLATERAL_VENUE = "binance"
 
+# ---- Hyperliquid auto-deleveraging (switch: Calibration.hyperliquid_adl) ---------------------
+# Hyperliquid's ADL ran from 21:16:04.832 to 21:26:57 UTC (on-chain replay of
+# ConejoCapital/HyperMultiAssetedADL: first ADL 61.7 s after the window's first liquidation at
+# 21:15:03.127, last one 714 s after it; data/real/hyperliquid/
+# oct10_cascade_timing_results.json). Inside it, a share of every Hyperliquid liquidation fill
+# (Calibration.hyperliquid_adl_share) is closed against profitable opposite positions (ADL)
+# instead of the book or the backstop vault: one raw_adl_fills row per such fill, the same
+# instant, the fill's price, that share of its quantity. Which liquidated positions the real ADL
+# matched is not published per position, so the share is the same for every fill (book and
+# backstop alike); its size is calibrated to the replay's ADL notional, 2.103 bn (calibration.py).
+ADL_VENUE = "hyperliquid"
+ADL_WINDOW_MS = (1_760_130_964_832, 1_760_131_620_000)  # 21:16:04.832 - 21:27:00.000 UTC
+
 
 def collateral_ratio(asset_idx: int, minute: float) -> float:
     """The collateral's Binance price / its reference value at ``minute`` (from 12:00 UTC)."""
@@ -199,6 +212,14 @@ class Calibration:
     # USDe ~346 M, wBETH 169 M, BNSOL 77 M (event-facts.md section 1b; calibration.py).
     depeg_collateral_share: dict[str, float] = field(default_factory=lambda: {
         "USDE": 0.03, "WBETH": 0.015, "BNSOL": 0.007})
+    # Switch: Hyperliquid's auto-deleveraging inside ADL_WINDOW_MS (raw_adl_fills). Off: no ADL
+    # fills; the vault takes over every backstop fill (the model before issue 15's ADL).
+    hyperliquid_adl: bool = True
+    # Share of each Hyperliquid liquidation fill inside the ADL window closed by ADL, calibrated
+    # so the ADL notional is the replay's 2.103 bn (calibration.py ADL_TARGET_USD); the range
+    # records the shares at the target's tolerance (a record, not read by the simulator).
+    hyperliquid_adl_share: float = 0.42
+    hyperliquid_adl_share_range: list[float] = field(default_factory=lambda: [0.38, 0.46])
 
     @classmethod
     def load(cls, path: Path | None = None) -> Calibration:
@@ -220,6 +241,9 @@ class SimulationResult:
     # raw_account_collateral: one row per account holding a depegging collateral asset
     # (account_id, venue, collateral_asset, collateral_usd at par); None = all USDT
     account_collateral: pd.DataFrame | None = None
+    # raw_adl_fills: one row per liquidation fill partly closed by auto-deleveraging
+    # (Calibration.hyperliquid_adl); None = no ADL
+    adl_fills: pd.DataFrame | None = None
 
 
 # ----------------------------------------------------------------------------- exogenous path
@@ -728,8 +752,9 @@ def _run(scale: float, seed: int, cal: Calibration, progress: Callable[[int, int
         fills_pending += sum(f[0].shape[0] for f in fills[fills_counted:])
         fills_counted = len(fills)
         if fills_pending >= max(1, chunk_rows // 4) or t == MINUTES - 1:
-            for frame in fill_maker.frames(fills) if fills else ():
+            for frame, adl in fill_maker.frames(fills) if fills else ():
                 sink.add("liquidations", frame)
+                sink.add("adl_fills", adl)
             fills.clear()
             fills_counted = fills_pending = 0
         if progress is not None:
@@ -891,9 +916,10 @@ class _FillMaker:
         self.chunk_rows = chunk_rows
         self.next_id = 1  # liquidation_id of the next fill
 
-    def frames(self, fills: list) -> Iterator[pd.DataFrame]:
+    def frames(self, fills: list) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
         """raw_liquidations rows of ``fills``, sorted by (liquidated_at_ms, venue, symbol,
-        position_id), ties in drawing order (a stable sort), in frames of chunk_rows."""
+        position_id), ties in drawing order (a stable sort), in frames of chunk_rows, each with
+        its raw_adl_fills rows."""
         cat = self._rows(fills)
         # the venues and symbols sort by name, as the frame's strings did
         order = np.lexsort((cat["idx"], _SYMBOL_NAME_RANK[cat["symbol"]],
@@ -918,8 +944,28 @@ class _FillMaker:
                 "price": _round_to_tick(part["price"], _tick_array(si)),
                 "liquidated_at_ms": part["ms"],
                 "is_shown_in_public_feed": shown[a : a + self.chunk_rows],
-            })
+            }), self._adl_frame(part, self.next_id)
             self.next_id += m
+
+    def _adl_frame(self, part: dict[str, np.ndarray], first_id: int) -> pd.DataFrame:
+        """raw_adl_fills rows of a frame of fills (liquidation_id from ``first_id``): the
+        Hyperliquid fills inside ADL_WINDOW_MS, ``hyperliquid_adl_share`` of each closed by ADL
+        at the fill's instant and price (no random draw: the share is the same for every fill)."""
+        share = self.cal.hyperliquid_adl_share if self.cal.hyperliquid_adl else 0.0
+        on = ((part["venue"] == VENUES.index(ADL_VENUE)) & (part["ms"] >= ADL_WINDOW_MS[0])
+              & (part["ms"] < ADL_WINDOW_MS[1]))
+        if share <= 0.0:
+            on[:] = False
+        si = part["symbol"][on].astype(int)
+        return pd.DataFrame({
+            "liquidation_id": (first_id + np.flatnonzero(on)).astype(np.int64),
+            "venue": np.full(int(on.sum()), ADL_VENUE, dtype=object),
+            "symbol": np.array([s.symbol for s in SYMBOLS], dtype=object)[si],
+            "side": np.where(part["long"][on], "long", "short").astype(object),
+            "quantity": _sig(_sig(part["quantity"][on], 8) * share, 8),
+            "price": _round_to_tick(part["price"][on], _tick_array(si)),
+            "adl_at_ms": part["ms"][on].astype(np.int64),
+        })
 
     def _rows(self, fills: list) -> dict[str, np.ndarray]:
         rng, scale, cal = self.rng, self.scale, self.cal
@@ -1039,10 +1085,14 @@ RAW_FILES = {"price_bars": "raw_price_bars", "positions": "raw_positions",
 # Optional: accounts on depegging collateral (Calibration.collateral_depeg). Read by the dbt
 # source simulator.account_collateral through var raw_account_collateral_path, which
 # publish.raw_vars points at the file beside raw_positions (or at an empty one when absent).
-OPTIONAL_RAW_FILES = {"account_collateral": "raw_account_collateral"}
+# Optional: Hyperliquid's ADL fills (Calibration.hyperliquid_adl), source simulator.adl_fills
+# through var raw_adl_fills_path (beside raw_liquidations, or an empty file when absent).
+OPTIONAL_RAW_FILES = {"account_collateral": "raw_account_collateral",
+                      "adl_fills": "raw_adl_fills"}
 
 
-TABLES = ("price_bars", "positions", "liquidations", "account_collateral")  # in write order
+TABLES = ("price_bars", "positions", "liquidations", "account_collateral",
+          "adl_fills")  # in write order
 
 
 class _FrameSink:
@@ -1064,7 +1114,8 @@ class _FrameSink:
 
         return SimulationResult(price_bars=whole("price_bars"), positions=whole("positions"),
                                 liquidations=whole("liquidations"),
-                                account_collateral=whole("account_collateral"))
+                                account_collateral=whole("account_collateral"),
+                                adl_fills=whole("adl_fills"))
 
 
 class _FileSink:
@@ -1172,6 +1223,8 @@ def write(result: SimulationResult, out_dir: Path, fmt: str = "csv") -> dict[str
               "liquidations": result.liquidations}
     if result.account_collateral is not None:
         frames["account_collateral"] = result.account_collateral
+    if result.adl_fills is not None:
+        frames["adl_fills"] = result.adl_fills
     try:
         for key, frame in frames.items():
             sink.add(key, frame)

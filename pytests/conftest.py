@@ -36,6 +36,7 @@ def committed_sample():
         positions=pd.read_csv(SAMPLE / "raw_positions.csv"),
         liquidations=pd.read_csv(SAMPLE / "raw_liquidations.csv"),
         account_collateral=pd.read_csv(SAMPLE / "raw_account_collateral.csv"),
+        adl_fills=pd.read_csv(SAMPLE / "raw_adl_fills.csv"),
     )
 
 

@@ -120,3 +120,143 @@ def test_committed_sample_hyperliquid_cascade_starts_before_the_replay_window(co
     the 20:50 shock must come before the replay window opens."""
     first = calibration.hyperliquid_cascade_first_fill_ms(committed_sample)
     assert calibration.SHOCK_MS <= first < calibration.HYPERLIQUID_REPLAY_WINDOW_MS[0]
+
+
+def test_hyperliquid_adl_constants_are_the_real_files(root):
+    """The ADL targets are the real replay files' figures, not typed numbers: the per-ticker
+    file's ADL notional and events, and the timing file's first ADL (which opens the window the
+    simulator's ADL switch uses)."""
+    import json
+
+    real_dir = root / "tests/fixtures/real/hyperliquid"
+    real = pd.read_csv(real_dir / "oct10_combined_impact_by_ticker.csv")
+    assert real["adl_notional"].sum() == pytest.approx(calibration.HYPERLIQUID_ADL_USD, rel=1e-9)
+    assert int(real["adl_events"].sum()) == calibration.HYPERLIQUID_ADL_EVENTS
+    timing = json.loads((real_dir / "oct10_cascade_timing_results.json").read_text())
+    first_adl_ms = pd.Timestamp(timing["first_adl"]).value / 1e6
+    assert simulator.ADL_WINDOW_MS[0] == pytest.approx(first_adl_ms, abs=1)
+    assert calibration.HYPERLIQUID_ADL_WINDOW_MS[0] <= simulator.ADL_WINDOW_MS[0]
+    # the last ADL second of the timeline lies inside the window the targets allow
+    last = max(t["second"] for t in timing["timeline"] if t["adls"] > 0)
+    last_ms = pd.Timestamp(timing["first_liquidation"]).value / 1e6 + last * 1000
+    assert last_ms < calibration.HYPERLIQUID_ADL_WINDOW_MS[1] == simulator.ADL_WINDOW_MS[1]
+
+
+def test_committed_sample_hyperliquid_adl_matches_the_onchain_replay(committed_sample):
+    """Hyperliquid's ADL fills (switch Calibration.hyperliquid_adl): notional within ±10% of the
+    replay's 2.103 bn (met BY CALIBRATION: hyperliquid_adl_share is set from it), every fill
+    inside 21:16:04.8-21:27:00 and the first within a minute of the real first ADL. The count
+    (34,983 real ADL fills) is not compared: a real one is a counterparty's fill, a simulated row
+    is one liquidation fill's ADL'd share at scale 0.005."""
+    assert calibration.check_hyperliquid_adl(committed_sample) == []
+    adl, liq = committed_sample.adl_fills, committed_sample.liquidations
+    # every ADL row is a Hyperliquid fill of the same side, at most its quantity
+    joined = adl.merge(liq, on="liquidation_id", suffixes=("", "_fill"))
+    assert len(joined) == len(adl)
+    assert (joined["venue_fill"] == "hyperliquid").all()
+    assert (joined["side"] == joined["side_fill"]).all()
+    assert (joined["quantity"] <= joined["quantity_fill"] * (1 + 1e-6)).all()
+    assert (joined["adl_at_ms"] == joined["liquidated_at_ms"]).all()
+
+
+def test_committed_sample_adl_share_is_the_one_recorded_in_the_calibration(committed_sample):
+    """calibration.json's ADL share is the closed-form one for the committed sample's fills, and
+    the sample's ADL notional is that share of the window's liquidated notional."""
+    cal = simulator.Calibration.load()
+    fitted = calibration.calibrate_adl_share(cal, committed_sample)
+    assert cal.hyperliquid_adl_share == pytest.approx(fitted.hyperliquid_adl_share, abs=1e-6)
+    low, high = cal.hyperliquid_adl_share_range
+    assert low < cal.hyperliquid_adl_share < high
+    adl = committed_sample.adl_fills
+    window = calibration.hyperliquid_adl_window_liquidated_usd(committed_sample)
+    assert (adl["quantity"] * adl["price"]).sum() == pytest.approx(
+        cal.hyperliquid_adl_share * window, rel=1e-4)
+
+
+def test_adl_check_reports_too_little_adl_and_adl_outside_the_window(committed_sample):
+    half = committed_sample.adl_fills.copy()
+    half["quantity"] *= 0.5
+    problems = calibration.check_hyperliquid_adl(
+        dataclasses.replace(committed_sample, adl_fills=half))
+    assert len(problems) == 1 and "ADL" in problems[0], problems
+    late = committed_sample.adl_fills.copy()
+    late["adl_at_ms"] += 5 * 60_000
+    problems = calibration.check_hyperliquid_adl(
+        dataclasses.replace(committed_sample, adl_fills=late))
+    assert any("outside" in p for p in problems), problems
+    assert calibration.check_hyperliquid_adl(
+        dataclasses.replace(committed_sample, adl_fills=None)) != []
+
+
+def test_adl_switch_adds_adl_fills_and_changes_nothing_else():
+    """Switch off: no ADL rows; on: the same positions, fills and bars (the switch draws no
+    random number), plus ADL rows that are a fixed share of the window's Hyperliquid fills."""
+    cal = simulator.Calibration.load()
+    on = simulator.simulate(scale=0.001, seed=DEFAULT_SEED, calibration=cal)
+    off = simulator.simulate(scale=0.001, seed=DEFAULT_SEED,
+                             calibration=dataclasses.replace(cal, hyperliquid_adl=False))
+    assert len(off.adl_fills) == 0 and len(on.adl_fills) > 0
+    pd.testing.assert_frame_equal(on.liquidations, off.liquidations)
+    pd.testing.assert_frame_equal(on.positions, off.positions)
+    pd.testing.assert_frame_equal(on.price_bars, off.price_bars)
+    window = calibration.hyperliquid_adl_window_liquidated_usd(on)
+    notional = float((on.adl_fills["quantity"] * on.adl_fills["price"]).sum())
+    assert notional == pytest.approx(cal.hyperliquid_adl_share * window, rel=1e-4)
+
+
+def _hlp_ledger(raw_dir, work_dir) -> dict[str, float]:
+    """int_backstop_unwinds and int_adl_fills of the raw files in ``raw_dir``, built with dbt
+    (as calibration.binance_fund_flow builds its model), summed for Hyperliquid, central."""
+    import json
+    import os
+    import subprocess
+
+    import duckdb
+
+    from house_edge import publish
+
+    work_dir.mkdir(parents=True, exist_ok=True)
+    db = work_dir / "house_edge.duckdb"
+    root = publish.project_root()
+    variables = publish.raw_vars({k: raw_dir / f"raw_{k}.csv"
+                                  for k in ("price_bars", "positions", "liquidations")})
+    cmd = [publish.dbt_executable(), "build", "--select", "+int_backstop_unwinds",
+           "+int_adl_fills", "--exclude-resource-type", "test", "unit_test",
+           "--project-dir", str(root), "--profiles-dir", str(root),
+           "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs"),
+           "--vars", json.dumps(variables)]
+    proc = subprocess.run(cmd, cwd=root, env=dict(os.environ, HOUSE_EDGE_DUCKDB_PATH=str(db)),
+                          text=True, capture_output=True)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    with duckdb.connect(str(db), read_only=True) as con:
+        unwind = con.execute(
+            "select coalesce(sum(unwind_pnl_usd), 0), coalesce(sum(quantity), 0) "
+            "from intermediate.int_backstop_unwinds "
+            "where venue = 'hyperliquid' and scenario = 'central'").fetchone()
+        adl = con.execute(
+            "select coalesce(sum(adl_flow_usd), 0), coalesce(sum(adl_notional_usd), 0), count(*) "
+            "from intermediate.int_adl_fills "
+            "where venue = 'hyperliquid' and scenario = 'central'").fetchone()
+    return {"unwind_pnl": float(unwind[0]), "unwound_quantity": float(unwind[1]),
+            "adl_flow": float(adl[0]), "adl_notional": float(adl[1]), "adl_rows": int(adl[2])}
+
+
+def test_the_adl_file_takes_its_share_off_the_vault(tmp_path):
+    """The committed sample built with and without raw_adl_fills.csv: with it, int_adl_fills
+    holds the 2.103 bn of ADL, the vault gives up the margin it would have kept on the ADL'd
+    share of its takeovers (adl_flow < 0) and unwinds less (the rebound HLP earns on shrinks by
+    millions); without it (the empty file, an older simulation) there is no ADL row."""
+    import shutil
+
+    with_file = _hlp_ledger(SAMPLE, tmp_path / "with")
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    for name in ("raw_price_bars.csv", "raw_positions.csv", "raw_liquidations.csv",
+                 "raw_account_collateral.csv"):
+        shutil.copy(SAMPLE / name, bare / name)
+    without = _hlp_ledger(bare, tmp_path / "without")
+    assert without["adl_rows"] == 0 and without["adl_flow"] == 0
+    assert with_file["adl_notional"] == pytest.approx(calibration.HYPERLIQUID_ADL_USD, rel=1e-3)
+    assert with_file["adl_flow"] < -1e6, with_file
+    assert with_file["unwound_quantity"] < without["unwound_quantity"]
+    assert with_file["unwind_pnl"] < without["unwind_pnl"] - 5e6, (with_file, without)

@@ -38,3 +38,38 @@ def test_bad_rows_land_in_quarantine_with_their_reason_and_counts_add_up(tmp_pat
                        "outside_event_window": 1, "duplicate_key": 1}
     assert loaded + sum(reasons.values()) == n_in + 1
     assert files == [(str(path),)]  # each rejected row says which file it came from
+
+
+def test_bad_adl_rows_land_in_quarantine_with_their_reason_and_counts_add_up(tmp_path):
+    """raw_adl_fills (simulator switch hyperliquid_adl), read from beside raw_liquidations: an
+    ADL row must refer to a loaded fill of its venue and side and close at most its quantity."""
+    import shutil
+
+    liq_path = tmp_path / "raw_liquidations.csv"
+    shutil.copy(SAMPLE / "raw_liquidations.csv", liq_path)
+    adl = pd.read_csv(SAMPLE / "raw_adl_fills.csv")
+    n_in = len(adl)
+    bad = adl.copy()
+    bad.loc[0, "quantity"] = 0.0  # non-positive quantity
+    bad.loc[1, "liquidation_id"] = 99_999_999  # no such fill
+    bad.loc[2, "side"] = "short" if bad.loc[2, "side"] == "long" else "long"  # other side
+    bad.loc[3, "quantity"] *= 10  # more than the fill
+    bad.loc[4, "side"] = "sideways"  # not long/short
+    bad = pd.concat([bad, bad.iloc[[10]]], ignore_index=True)  # the same fill twice
+    bad.to_csv(tmp_path / "raw_adl_fills.csv", index=False)
+    db = tmp_path / "house_edge.duckdb"
+    variables = publish.raw_vars({"liquidations": liq_path})
+    assert variables["raw_adl_fills_path"] == str((tmp_path / "raw_adl_fills.csv").resolve())
+    publish.run_dbt(["build", "--select", "+stg_simulator__adl_fills",
+                     "+stg_simulator__adl_fills_quarantine",
+                     "--resource-type", "seed", "--resource-type", "model"],
+                    publish.project_root(), db, variables, echo=False)
+    with duckdb.connect(str(db), read_only=True) as con:
+        loaded = con.execute("select count(*) from staging.stg_simulator__adl_fills").fetchone()[0]
+        reasons = dict(con.execute(
+            "select quarantine_reason, count(*) from"
+            " staging.stg_simulator__adl_fills_quarantine group by 1").fetchall())
+    assert reasons == {"non_positive_quantity": 1, "unknown_liquidation_fill": 2,
+                       "exceeds_fill_quantity": 1, "invalid_side": 1,
+                       "duplicate_liquidation_id": 2}
+    assert loaded + sum(reasons.values()) == n_in + 1

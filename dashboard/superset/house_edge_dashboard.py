@@ -224,6 +224,7 @@ select
         when 'payout_beyond_bankruptcy' then 'Losses beyond bankruptcy'
         when 'adl_offset' then 'Passed to winners by ADL'
         when 'backstop_unwind_pnl' then 'Backstop vault''s unwind P&L'
+        when 'adl_fills' then 'Closed by ADL, not the vault''s'
         else component
     end as flow_kind,
     cast(flow_usd as double) as flow_usd

@@ -1,6 +1,7 @@
 -- Fails with each venue x pool (or venue) x scenario where a ledger's simulated_full_record rows
 -- do not add up to the per-fill economics they come from (a join that fans out or drops rows):
--- the fund flows to clearance fees + margin kept + payouts after ADL + unwind P&L, the taker fee
+-- the fund flows to clearance fees + margin kept + payouts after ADL + unwind P&L + explicit ADL
+-- fills (int_adl_fills), the taker fee
 -- income to the fills' taker fees.
 with
 
@@ -21,17 +22,28 @@ unwinds as (
     group by 1, 2, 3
 ),
 
+adl as (
+    select venue, insurance_pool_id as pool_id, scenario, sum(adl_flow_usd) as adl_flow_usd
+    from {{ ref('int_adl_fills') }}
+    group by 1, 2, 3
+),
+
 expected_flows as (
     select
         fills.venue,
         fills.pool_id,
         fills.scenario,
-        fills.fill_flow_usd + coalesce(unwinds.unwind_pnl_usd, 0) as flow_usd
+        fills.fill_flow_usd + coalesce(unwinds.unwind_pnl_usd, 0)
+            + coalesce(adl.adl_flow_usd, 0) as flow_usd
     from fills
     left join unwinds
         on fills.venue = unwinds.venue
         and fills.pool_id = unwinds.pool_id
         and fills.scenario = unwinds.scenario
+    left join adl
+        on fills.venue = adl.venue
+        and fills.pool_id = adl.pool_id
+        and fills.scenario = adl.scenario
 ),
 
 ledger_flows as (

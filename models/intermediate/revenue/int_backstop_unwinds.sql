@@ -8,12 +8,29 @@
 -- HLP's published +$30-41.5M that a fill-at-the-trade-price model misses. The horizon is not
 -- published (vars, an ASSUMPTION with a range). A table, not a view: the fund ledger and its
 -- tests read it several times, and a view would redo the bar look-ups each time.
+-- Auto-deleveraging (int_adl_fills, simulator switch hyperliquid_adl): the share of a fill that
+-- ADL closed is never the vault's, so `quantity` is the fill's quantity less its ADL'd quantity.
 with
 
+adl as (
+    select liquidation_id, quantity as adl_quantity from {{ ref('stg_simulator__adl_fills') }}
+),
+
 fills as (
-    select * from {{ ref('int_liquidation_fills_revenue') }}
-    where is_surplus_kept
-        and mechanism = 'book_or_backstop'
+    select
+        revenue.liquidation_id,
+        revenue.scenario,
+        revenue.venue,
+        revenue.symbol,
+        revenue.insurance_pool_id,
+        revenue.is_long,
+        revenue.quantity - coalesce(adl.adl_quantity, 0) as quantity,
+        revenue.price
+    from {{ ref('int_liquidation_fills_revenue') }} as revenue
+    left join adl
+        on revenue.liquidation_id = adl.liquidation_id
+    where revenue.is_surplus_kept
+        and revenue.mechanism = 'book_or_backstop'
 ),
 
 liquidations as (

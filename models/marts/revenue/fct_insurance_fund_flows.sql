@@ -11,7 +11,11 @@
 --   adl_offset               the part of that loss auto-deleveraging passed to profitable
 --                            counterparties (positive; seed venue_liquidation_mechanisms)
 --   backstop_unwind_pnl      the vault's P&L unwinding the positions it took over
---                            (int_backstop_unwinds)
+--                            (int_backstop_unwinds; only the share ADL did not close)
+--   adl_fills                what explicit auto-deleveraging fills took off the vault: the
+--                            margin it would have kept and the payout it would have made on the
+--                            share of each fill ADL closed (int_adl_fills; simulator switch
+--                            hyperliquid_adl; 0 without ADL fills)
 -- The pool's net flow is the sum of its components. Bases as in fct_exchange_fee_income:
 -- `published_scaled` rescales every component by the venue's estimated true liquidated
 -- notional / its simulated notional.
@@ -23,6 +27,16 @@ fill_revenue as (
 
 unwinds as (
     select * from {{ ref('int_backstop_unwinds') }}
+),
+
+adl_sums as (
+    select
+        venue,
+        insurance_pool_id as pool_id,
+        scenario,
+        sum(adl_flow_usd) as adl_fills_usd
+    from {{ ref('int_adl_fills') }}
+    group by 1, 2, 3
 ),
 
 undercount as (
@@ -83,6 +97,18 @@ simulated_components as (
         on pool_sums.venue = unwind_sums.venue
         and pool_sums.pool_id = unwind_sums.pool_id
         and pool_sums.scenario = unwind_sums.scenario
+    union all
+    select
+        pool_sums.venue,
+        pool_sums.pool_id,
+        pool_sums.scenario,
+        'adl_fills',
+        coalesce(adl_sums.adl_fills_usd, 0)
+    from pool_sums
+    left join adl_sums
+        on pool_sums.venue = adl_sums.venue
+        and pool_sums.pool_id = adl_sums.pool_id
+        and pool_sums.scenario = adl_sums.scenario
 ),
 
 -- published_scaled: the venue's estimated true liquidated notional / its simulated notional
