@@ -128,7 +128,7 @@ def test_hyperliquid_adl_constants_are_the_real_files(root):
     simulator's ADL switch uses)."""
     import json
 
-    real_dir = root / "tests/fixtures/real/hyperliquid"
+    real_dir = root / "data/real/hyperliquid"
     real = pd.read_csv(real_dir / "oct10_combined_impact_by_ticker.csv")
     assert real["adl_notional"].sum() == pytest.approx(calibration.HYPERLIQUID_ADL_USD, rel=1e-9)
     assert int(real["adl_events"].sum()) == calibration.HYPERLIQUID_ADL_EVENTS
