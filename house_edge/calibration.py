@@ -185,7 +185,8 @@ HYPERLIQUID_REPLAY_WINDOW_MS = (1_760_130_900_000, 1_760_131_620_000)  # 21:15:0
 HYPERLIQUID_REPLAY_LIQUIDATED_USD = 5_511_042_925.05
 # Outside the window (before 21:15 and after 21:27), derived: CoinGlass's 24 h Hyperliquid total
 # less the replay's window; its tolerance is the 24 h figure's (VENUE_TOLERANCE x 10.3 bn).
-HYPERLIQUID_OUTSIDE_REPLAY_USD = PUBLISHED_BY_VENUE["hyperliquid"] - HYPERLIQUID_REPLAY_LIQUIDATED_USD
+HYPERLIQUID_OUTSIDE_REPLAY_USD = (PUBLISHED_BY_VENUE["hyperliquid"]
+                                  - HYPERLIQUID_REPLAY_LIQUIDATED_USD)
 HYPERLIQUID_OUTSIDE_REPLAY_TOLERANCE_USD = VENUE_TOLERANCE * PUBLISHED_BY_VENUE["hyperliquid"]
 # ADL fills on chain, all inside the window: first at 21:16:04.832 (timing file's first_adl),
 # last 714 s after the window's first liquidation (~21:26:57), 34,983 fills, 2.103 bn (sum of

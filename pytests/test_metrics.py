@@ -14,11 +14,12 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 import pytest
 
-from pytests.conftest import DBT_TARGET, ROOT
+from pytests.conftest import ROOT
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("dbt_metricflow") is None,
@@ -60,13 +61,18 @@ def _close(actual, expected) -> bool:
 
 
 @pytest.fixture(scope="module")
-def metrics(published_sample):
+def metrics(published_sample, tmp_path_factory):
     """(MetricFlow results by query name, a read-only connection to the same warehouse)."""
     warehouse = published_sample
-    manifest = DBT_TARGET / "semantic_manifest.json"
-    assert manifest.exists(), "the sample build writes target/semantic_manifest.json"
+    # The semantic manifest comes from a parse of its own against this warehouse: the worker's
+    # shared target directory is rewritten by every other test's dbt run (each with its own
+    # warehouse file, whose name dbt-duckdb writes into the manifest as the catalog).
+    target = tmp_path_factory.mktemp("metrics_target")
     env = dict(os.environ, HOUSE_EDGE_DUCKDB_PATH=str(warehouse), DBT_PROFILES_DIR=str(ROOT),
-               HOUSE_EDGE_DUCKDB_ACCESS_MODE="read_only")
+               HOUSE_EDGE_DUCKDB_ACCESS_MODE="read_only", DBT_TARGET_PATH=str(target))
+    subprocess.run([str(Path(sys.executable).parent / "dbt"), "parse", "--project-dir", str(ROOT)],
+                   cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
+    assert (target / "semantic_manifest.json").exists(), "dbt parse writes semantic_manifest.json"
     proc = subprocess.run([sys.executable, str(ROOT / "pytests/mf_queries.py")],
                           input=json.dumps(list(QUERIES.values())), cwd=ROOT, env=env,
                           text=True, capture_output=True, timeout=300)

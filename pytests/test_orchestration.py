@@ -35,6 +35,7 @@ def test_dagster_job_materialises_all_assets_and_checks_and_a_failed_gate_stops_
     raw = tmp_path / "raw"
     raw.mkdir()
     shutil.copy(SAMPLE / "raw_liquidations.csv", raw / "liquidations_0001.csv")
+    shutil.copy(SAMPLE / "raw_adl_fills.csv", raw / "raw_adl_fills.csv")  # read beside them
     target = tmp_path / "served" / "house_edge.duckdb"
     settings = d.HouseEdgeSettings(
         published_path=str(target), raw_liquidations_path=str(raw / "liquidations_*.csv"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -42,6 +43,8 @@ def test_hourly_runs_publish_new_files_and_a_gate_failure_publishes_nothing(tmp_
             csv.writer(fh, lineterminator="\n").writerows([header, *selected])
 
     write("liquidations_a.csv", [r for r in body if int(r[ms]) // HOUR_MS < last_hour])
+    # the sample's ADL fills (21:16-21:27, all in file a), read from beside the liquidations
+    shutil.copy(SAMPLE / "raw_adl_fills.csv", raw / "raw_adl_fills.csv")
     new_hour = [r for r in body if int(r[ms]) // HOUR_MS == last_hour]
     assert new_hour
     paths = {"price_bars": SAMPLE / "raw_price_bars.csv", "positions": SAMPLE / "raw_positions.csv",

@@ -84,6 +84,9 @@ def test_corrupted_sample_is_refused_naming_each_failed_expectation(published, t
     bars.to_csv(tmp_path / "raw_price_bars.csv", index=False)
     liqs.to_csv(tmp_path / "raw_liquidations.csv", index=False)
     shutil.copy(RAW["positions"], tmp_path / "raw_positions.csv")
+    # the ADL fills belong to these liquidations (read from beside them; without them
+    # Hyperliquid's vault result is another model's, and dbt would fail before the gate runs)
+    shutil.copy(SAMPLE / "raw_adl_fills.csv", tmp_path / "raw_adl_fills.csv")
     monkeypatch.setenv("HOUSE_EDGE_PUBLISHED_PATH", str(target))
     result = CliRunner().invoke(main, ["build", "--raw-dir", str(tmp_path), "--quiet"])
     assert result.exit_code != 0
