@@ -132,12 +132,14 @@ def test_forceorder_capture_quirks(staged):
         " where quarantine_reason = 'inconsistent_usd_size'").fetchall())
     neo = staged.execute(
         "select price_basis, count(*), bool_and(price > 0) from staging.stg_binance__liquidations"
-        " where source_format = 'forceorder-csv' and source_file like '%NeoParth%' and quarantine_reason is null group by 1").fetchall()
+        " where source_format = 'forceorder-csv' and source_file like '%NeoParth%'"
+        " and quarantine_reason is null group by 1").fetchall()
     assert neo == [("order", neo[0][1], True)]
     # BandsThoBaby_bigliqs keeps the USDT suffix on its last rows: BTCUSDT and BTC are one symbol
     kept_suffix = staged.execute(
         "select instrument, symbol, side, quantity, price from staging.stg_binance__liquidations"
-        " where source_format = 'forceorder-csv' and instrument = 'BTCUSDT' and quarantine_reason is null order by liquidated_at"
+        " where source_format = 'forceorder-csv' and instrument = 'BTCUSDT'"
+        " and quarantine_reason is null order by liquidated_at"
     ).fetchall()
     # BTCUSDT,BUY,...,q 0.3, p 59910.98, ap 59672.30, z 0.300 -> a short liquidated, 0.3 BTC @ ap
     assert kept_suffix[0] == ("BTCUSDT", "BTC", "short", 0.3, 59672.30)
