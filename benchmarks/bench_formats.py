@@ -27,14 +27,14 @@ from house_edge import config, publish, venue_files
 
 WINDOW_START_MS = 1760097600000  # 2025-10-10 12:00:00 UTC, var event_window_start
 MODELS = {
-    "klines-csv": "stg_binance__klines",
-    "forceorder-csv": "stg_binance__forceorder_csv",
-    "forceorder-jsonl": "stg_binance__forceorder_jsonl",
+    "klines-csv": "stg_binance__price_bars",
+    "forceorder-csv": "stg_binance__liquidations",
+    "forceorder-jsonl": "stg_binance__liquidations",
     "funding-rate-csv": "stg_binance__funding_rates",
-    "all-liquidation-jsonl": "stg_bybit__all_liquidation",
-    "liquidation-orders-jsonl": "stg_okx__liquidation_orders",
-    "fills-jsonl": "stg_hyperliquid__fills",
-    "historical-liquidations-csv": "stg_hyperliquid__historical_liquidations",
+    "all-liquidation-jsonl": "stg_bybit__liquidations",
+    "liquidation-orders-jsonl": "stg_okx__liquidations",
+    "fills-jsonl": "stg_hyperliquid__liquidations",
+    "historical-liquidations-csv": "stg_hyperliquid__account_liquidations",
 }
 SYMBOLS = "['BTC', 'ETH', 'SOL', 'XRP', 'DOGE']"
 PRICES = "[101500.0, 3400.0, 141.3, 2.31, 0.19]"

@@ -175,7 +175,7 @@ def test_a_malformed_json_line_is_quarantined_with_its_line_and_the_rest_loads(b
                               [str(path)]).fetchall()
     assert quarantined == [(bad_line, lines[bad_line - 1], quarantined[0][2])]
     assert "not valid JSON" in quarantined[0][2]
-    loaded = con.execute("select count(*) from staging.stg_binance__forceorder_jsonl where"
+    loaded = con.execute("select count(*) from staging.stg_binance__liquidations where"
                          " source_file = ? and quarantine_reason is null", [str(path)]).fetchone()
     assert loaded[0] == len(records) - 1
 

@@ -81,7 +81,8 @@ def _loaded_and_quarantined(con, file_name: str) -> tuple[int, Counter]:
 
 def test_the_format_registry_is_one_dbt_var_that_python_and_dbt_both_read():
     """dbt_project.yml's var venue_file_formats is the only list of formats: the macro returns
-    it, the CLI and the gate read it, and every format names a staging model that exists."""
+    it, the CLI and the gate read it, and every format names a staging model that exists, named
+    by venue and entity (stg_<venue>__<kind>) whatever the file format."""
     macro = (ROOT / "macros" / "venue_files" / "venue_files.sql").read_text()
     assert "return(var('venue_file_formats'))" in macro
     assert not re.search(r"'[a-z-]+-(csv|jsonl)': \{", macro)  # no second list in the macro
@@ -90,6 +91,7 @@ def test_the_format_registry_is_one_dbt_var_that_python_and_dbt_both_read():
     assert len(registry) == 11
     staging = {p.stem for p in (ROOT / "models" / "staging").rglob("stg_*.sql")}
     assert {s["model"] for s in registry.values()} <= staging
+    assert all(s["model"] == f"stg_{s['venue']}__{s['kind']}" for s in registry.values())
 
 
 def test_a_venue_file_spec_is_checked_before_dbt_runs(tmp_path):
@@ -129,13 +131,15 @@ def test_forceorder_capture_quirks(staged):
         "select source_file from staging.stg_venue_files__quarantine"
         " where quarantine_reason = 'inconsistent_usd_size'").fetchall())
     neo = staged.execute(
-        "select price_basis, count(*), bool_and(price > 0) from staging.stg_binance__forceorder_csv"
-        " where source_file like '%NeoParth%' and quarantine_reason is null group by 1").fetchall()
+        "select price_basis, count(*), bool_and(price > 0) from staging.stg_binance__liquidations"
+        " where source_format = 'forceorder-csv' and source_file like '%NeoParth%'"
+        " and quarantine_reason is null group by 1").fetchall()
     assert neo == [("order", neo[0][1], True)]
     # BandsThoBaby_bigliqs keeps the USDT suffix on its last rows: BTCUSDT and BTC are one symbol
     kept_suffix = staged.execute(
-        "select instrument, symbol, side, quantity, price from staging.stg_binance__forceorder_csv"
-        " where instrument = 'BTCUSDT' and quarantine_reason is null order by liquidated_at"
+        "select instrument, symbol, side, quantity, price from staging.stg_binance__liquidations"
+        " where source_format = 'forceorder-csv' and instrument = 'BTCUSDT'"
+        " and quarantine_reason is null order by liquidated_at"
     ).fetchall()
     # BTCUSDT,BUY,...,q 0.3, p 59910.98, ap 59672.30, z 0.300 -> a short liquidated, 0.3 BTC @ ap
     assert kept_suffix[0] == ("BTCUSDT", "BTC", "short", 0.3, 59672.30)
@@ -169,13 +173,13 @@ def test_sides_and_units_are_normalised_once(staged):
         "select source_format, symbol, liquidated_at_ms, side, quantity, price_basis,"
         " is_snapshot_sampled from intermediate.int_liquidations_unioned u"
         " join (select source_format as f, symbol as s, liquidated_at, liquidated_at_ms"
-        "       from staging.stg_bybit__all_liquidation union all"
+        "       from staging.stg_bybit__liquidations union all"
         "       select source_format, symbol, liquidated_at, liquidated_at_ms"
-        "       from staging.stg_okx__liquidation_orders union all"
+        "       from staging.stg_okx__liquidations union all"
         "       select source_format, symbol, liquidated_at, liquidated_at_ms"
-        "       from staging.stg_hyperliquid__fills union all"
+        "       from staging.stg_hyperliquid__liquidations union all"
         "       select source_format, symbol, liquidated_at, liquidated_at_ms"
-        "       from staging.stg_binance__forceorder_jsonl) k"
+        "       from staging.stg_binance__liquidations) k"
         " on u.source_format = k.f and u.symbol = k.s and u.liquidated_at = k.liquidated_at"
     ).fetchall()}
     t = 1760131200000  # 2025-10-10 21:20:00 UTC
@@ -196,7 +200,7 @@ def test_sides_and_units_are_normalised_once(staged):
 
 def test_klines_with_and_without_header_duplicates_and_mark_prices(staged):
     def count(where: str) -> int:
-        return staged.execute(f"select count(*) from staging.stg_binance__klines where {where}"
+        return staged.execute(f"select count(*) from staging.stg_binance__price_bars where {where}"
                               ).fetchone()[0]
     hourly = REAL / "binance_um_klines_1h" / "BTCUSDT_1h_2025-05-11_2025-08-10.csv"
     data_lines = len(hourly.read_text().splitlines()) - 1  # minus the header
@@ -225,7 +229,7 @@ def test_funding_rates_with_jittered_times_and_scientific_notation(staged):
 
 def test_hyperliquid_account_liquidations_stay_at_their_own_grain(staged):
     path = REAL / "hyperliquid" / "hyperliquid-dex_historical_liquidations_2023.csv"
-    loaded = staged.execute("select count(*) from staging.stg_hyperliquid__historical_liquidations"
+    loaded = staged.execute("select count(*) from staging.stg_hyperliquid__account_liquidations"
                             " where quarantine_reason is null").fetchone()[0]
     assert loaded == len(path.read_text().splitlines()) - 1
     assert staged.execute("select count(*) from intermediate.int_liquidations_unioned where"

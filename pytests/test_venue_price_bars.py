@@ -5,7 +5,7 @@ from the fills' own fields, not from the raw text's order (item 8).
 Two builds, shared by the tests of this module:
 - ``three_venues``: ``house-edge build``'s code path (dbt build + gate + publish) fed with each
   venue's liquidation fixture AND its price-bar fixture (Binance stays simulated);
-- ``both_sides``: stg_hyperliquid__fills alone, on small files written here, each holding one
+- ``both_sides``: stg_hyperliquid__liquidations alone, on small files written here, each holding one
   liquidation trade twice (the liquidated user's fill and the counterparty's), without users.
 """
 
@@ -226,7 +226,7 @@ BOTH_SIDES = {
 
 @pytest.fixture(scope="module")
 def both_sides(tmp_path_factory):
-    """stg_hyperliquid__fills on one file per case and text order (each with its own tid, so
+    """stg_hyperliquid__liquidations on one file per case and text order (each with its own tid, so
     files do not deduplicate each other), plus a trade whose two copies cannot be told apart."""
     tmp = tmp_path_factory.mktemp("hl_both_sides")
     tid = 1
@@ -244,7 +244,7 @@ def both_sides(tmp_path_factory):
         + json.dumps(_fill(tid, "B", "Close Short", "-0.4", False)) + "\n")
     db = tmp / "house_edge.duckdb"
     entry = {"venue": "hyperliquid", "format": "fills-jsonl", "path": str(tmp / "*.jsonl")}
-    publish.run_dbt(["build", "--select", "symbols", "stg_hyperliquid__fills",
+    publish.run_dbt(["build", "--select", "symbols", "stg_hyperliquid__liquidations",
                      "--indirect-selection", "cautious"],
                     publish.project_root(), db, {"venue_files": [entry]}, echo=False)
     con = duckdb.connect(str(db), read_only=True)
@@ -258,7 +258,7 @@ def test_both_sides_without_user_give_one_fill_whatever_the_text_order(both_side
     kept = {}
     for order in ("own_first", "other_first"):
         rows = both_sides.execute(
-            "select side, quarantine_reason, raw_record from staging.stg_hyperliquid__fills"
+            "select side, quarantine_reason, raw_record from staging.stg_hyperliquid__liquidations"
             " where source_file like ? order by quarantine_reason nulls first",
             [f"%/{name}-{order}.jsonl"]).fetchall()
         assert [(r[0] if r[1] is None else "-", r[1]) for r in rows] == [
@@ -271,6 +271,6 @@ def test_both_sides_without_user_give_one_fill_whatever_the_text_order(both_side
 
 def test_two_copies_that_cannot_be_told_apart_are_quarantined_not_guessed(both_sides):
     reasons = both_sides.execute(
-        "select quarantine_reason from staging.stg_hyperliquid__fills"
+        "select quarantine_reason from staging.stg_hyperliquid__liquidations"
         " where source_file like '%/ambiguous.jsonl'").fetchall()
     assert reasons == [("ambiguous_liquidated_side",)] * 2

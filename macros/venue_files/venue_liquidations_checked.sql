@@ -13,6 +13,8 @@
     Returns every row with `liquidated_at` and `quarantine_reason`: the format's reason first,
     then the FIRST failing common check; duplicates are ranked only among rows that pass every
     other check (a bad row never evicts a good one) and the first by file then record is kept.
+    Duplicates and source_row_number are per source_format, so a model reading several formats
+    of one venue (stg_binance__liquidations) numbers and dedupes each as if it were alone.
 -#}
 {% macro venue_liquidations_checked(parsed_relation) -%}
 with
@@ -61,7 +63,7 @@ key_ranked as (
     select
         row_checked.*,
         row_number() over (
-            partition by row_quarantine_reason, dedupe_key
+            partition by source_format, row_quarantine_reason, dedupe_key
             order by dedupe_preference, source_file, raw_record
         ) as key_rank
     from row_checked
@@ -74,7 +76,10 @@ checked as (
             row_quarantine_reason,
             case when key_rank > 1 then 'duplicate_record' end
         ) as quarantine_reason,
-        row_number() over (order by liquidated_at_ms, source_file, raw_record) as source_row_number
+        row_number() over (
+            partition by source_format
+            order by liquidated_at_ms, source_file, raw_record
+        ) as source_row_number
     from key_ranked
 )
 

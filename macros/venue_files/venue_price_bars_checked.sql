@@ -1,7 +1,7 @@
 {#-
     Row checks shared by the venue-format PRICE-BAR staging models other than Binance's klines
     (Bybit kline, OKX candles, Hyperliquid candles), with the same rules and reasons as
-    stg_binance__klines, so every venue's bars are judged alike.
+    stg_binance__price_bars, so every venue's bars are judged alike.
 
     `parsed_relation` has one row per raw record with: source_format, source_file, raw_record
     (the record as text), venue, instrument (as written), symbol (base asset or null),
@@ -94,7 +94,7 @@ select * from checked
 
 
 {#- The identical column list every venue-format price-bar staging model ends with (the same
-    columns as stg_binance__klines, so int_price_bars_unioned reads them alike). -#}
+    columns as stg_binance__price_bars, so int_price_bars_unioned reads them alike). -#}
 {% macro venue_price_bars_final(checked_relation) -%}
     select
         venue,

@@ -1,8 +1,8 @@
 -- Every raw record a venue-format staging model read is either in its union (loaded) or in
 -- stg_venue_files__quarantine, never both and never neither: per format, staging rows =
 -- loaded rows reaching the union + quarantined rows. Fails with the formats that disagree.
-{%- set liquidation_models = ['stg_binance__forceorder_jsonl', 'stg_binance__forceorder_csv',
-    'stg_bybit__all_liquidation', 'stg_okx__liquidation_orders', 'stg_hyperliquid__fills'] %}
+{%- set liquidation_models = ['stg_binance__liquidations',
+    'stg_bybit__liquidations', 'stg_okx__liquidations', 'stg_hyperliquid__liquidations'] %}
 
 with
 
@@ -11,10 +11,10 @@ staged_parts as (
     select source_format, count(*) as row_count from {{ ref(m) }} group by 1
     union all
     {% endfor %}
-    select source_format, count(*) as row_count from {{ ref('stg_binance__klines') }}
+    select source_format, count(*) as row_count from {{ ref('stg_binance__price_bars') }}
     where price_type = 'trade' or quarantine_reason is not null
     group by 1
-    {% for m in ['stg_bybit__kline', 'stg_okx__candles', 'stg_hyperliquid__candles'] %}
+    {% for m in ['stg_bybit__price_bars', 'stg_okx__price_bars', 'stg_hyperliquid__price_bars'] %}
     union all
     select source_format, count(*) as row_count from {{ ref(m) }} group by 1
     {% endfor %}

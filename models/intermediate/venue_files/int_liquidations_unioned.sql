@@ -1,18 +1,23 @@
--- One row per forced fill from every input: the simulator's file and each venue format's
+-- One row per forced fill from every input: the simulator's file and each venue's liquidation
 -- staging model (loaded rows only), with identical columns. The simulator contributes only the
 -- venues that no venue file feeds (macro simulator_venue_included; var use_simulator: false
--- drops it). Adding a venue format = one staging model + one line in venue_models below.
+-- drops it). Adding a venue = one staging model + one line in venue_models below (a new format
+-- of a venue already here = one more reader in that venue's model and a registry entry).
 -- record_source (from staging) says where a row comes from: 'simulator' or 'venue_file'.
--- liquidation_id: the simulator's own id, or format_number x 1e12 + the row's number in its
--- staging model, so ids never collide (a key only: read a row's origin from record_source and
--- source_format, never from its id).
+-- liquidation_id: the simulator's own id, or format_number x 1e12 + the row's number within its
+-- format, format_number being the format's place among the registry's liquidation formats
+-- (venue_file_formats(), kind liquidations), so ids never collide (a key only: read a row's
+-- origin from record_source and source_format, never from its id).
 {%- set venue_models = [
-    ref('stg_binance__forceorder_jsonl'),
-    ref('stg_binance__forceorder_csv'),
-    ref('stg_bybit__all_liquidation'),
-    ref('stg_okx__liquidation_orders'),
-    ref('stg_hyperliquid__fills'),
+    ref('stg_binance__liquidations'),
+    ref('stg_bybit__liquidations'),
+    ref('stg_okx__liquidations'),
+    ref('stg_hyperliquid__liquidations'),
 ] %}
+{%- set liquidation_formats = [] %}
+{%- for fmt, spec in venue_file_formats().items() if spec['kind'] == 'liquidations' %}
+{%- do liquidation_formats.append(fmt) %}
+{%- endfor %}
 
 with
 
@@ -43,7 +48,9 @@ simulator as (
 venue_files as (
     {% for model in venue_models %}
     select
-        cast({{ loop.index }} as {{ dbt.type_bigint() }}) * 1000000000000 + source_row_number as liquidation_id,
+        cast(case source_format
+            {%- for fmt in liquidation_formats %} when '{{ fmt }}' then {{ loop.index }}{% endfor %}
+        end as {{ dbt.type_bigint() }}) * 1000000000000 + source_row_number as liquidation_id,
         cast(null as {{ dbt.type_bigint() }}) as position_id,
         venue,
         symbol,

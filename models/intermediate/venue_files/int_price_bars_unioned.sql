@@ -1,13 +1,13 @@
 -- One row per venue x symbol x bar of TRADE prices from every input: the simulator's file and
--- each venue format's staging model (loaded rows only), identical columns. The simulator
+-- each venue's price-bar staging model (loaded rows only), identical columns. The simulator
 -- contributes only the venues no venue file feeds. Mark / index price klines are checked and
--- kept in staging (stg_binance__klines, price_type) but are not trade prices, so they stay out.
+-- kept in staging (stg_binance__price_bars, price_type) but are not trade prices, so they stay out.
 -- Adding a venue's bars = one staging model + one line in venue_models below.
 {%- set venue_models = [
-    ref('stg_binance__klines'),
-    ref('stg_bybit__kline'),
-    ref('stg_okx__candles'),
-    ref('stg_hyperliquid__candles'),
+    ref('stg_binance__price_bars'),
+    ref('stg_bybit__price_bars'),
+    ref('stg_okx__price_bars'),
+    ref('stg_hyperliquid__price_bars'),
 ] %}
 
 with
