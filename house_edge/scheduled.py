@@ -1,23 +1,12 @@
-"""The scheduled job: an incremental run of the pipeline (house_edge.publish.run_steps).
-
-Run every hour or day over growing raw captures, by Dagster (house_edge/orchestration) or by cron
-(``house-edge scheduled-run`` under ``scripts/scheduled_run.sh``, which holds a lock). The same
-steps as ``house-edge build`` (dbt, check, gate, publish, endpoint), with three differences:
-
-* dbt builds into a *persistent* private file, ``warehouse/.incremental/house_edge.duckdb``
-  (the state of the incremental models), with its own dbt target directory (so the
-  partial-parse cache survives between runs); publish renames a copy of it, made while the
-  gate reads it, and the state stays;
-* what dbt builds is planned (plan_run) from the record of what the state was built from
-  (house_edge.job_inputs): an **hourly** run builds only the models downstream of the raw inputs
-  whose files changed and the ``hourly`` tests; a **full** one (``--full-refresh``, the daily
-  schedule; a changed project or var; ``--all-tests``; the first run; the run after one that did
-  not finish) builds every node;
-* ``dbt source freshness`` follows the build in the same dbt process (house_edge.dbt_session),
-  reported, not blocking: a stale capture still publishes what it has.
-
-A gate failure leaves the private state holding the rejected data; fix the input, then run with
-``--full-refresh`` (re-reads every raw file) so no rejected row survives in the state.
+"""The scheduled job (cron: ``scripts/scheduled_run.sh``; Dagster: house_edge/orchestration):
+the pipeline of ``house-edge build`` (house_edge.publish.run_steps) on a persistent private state,
+``warehouse/.incremental/house_edge.duckdb``, with its own dbt target directory (dbt's
+partial-parse cache survives between runs). Publish renames a copy of the state, made while the
+gate reads it. plan_run decides, from the record of what the state was built from
+(house_edge.job_inputs), between an **hourly** run (only the models downstream of the raw inputs
+whose files changed, and the ``hourly`` tests) and a **full** one (every node). ``dbt source
+freshness`` follows the build in the same dbt session: reported, not blocking. After a gate
+failure the state holds the rejected rows: fix the input, then run with ``--full-refresh``.
 """
 
 from __future__ import annotations
