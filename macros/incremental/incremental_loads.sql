@@ -12,15 +12,6 @@
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }})
 {%- endmacro %}
 
-{#- Lookback as a SQL interval (var incremental_lookback_minutes). Dispatched: interval syntax. -#}
-{% macro incremental_lookback_interval() -%}
-    {{ return(adapter.dispatch('incremental_lookback_interval', 'house_edge')()) }}
-{%- endmacro %}
-
-{% macro default__incremental_lookback_interval() -%}
-    interval '{{ var("incremental_lookback_minutes") | int }}' minute
-{%- endmacro %}
-
 {#- Snapshotted BEFORE the read, so a file appended to while this run reads it has changed by the
     next run's snapshot, and is read again then. read_blob: metadata only, no content read. -#}
 {% macro incremental_raw_file_versions(raw_path) -%}
@@ -113,7 +104,8 @@
         (
             {{ upstream_alias }}.loaded_at > (select max(loaded_at) from {{ this }})
             or {{ upstream_alias }}.{{ event_time }} >= (
-                select max({{ event_time }}) - {{ incremental_lookback_interval() }} from {{ this }}
+                select max({{ event_time }}) - interval '{{ var("incremental_lookback_minutes") | int }}' minute
+                from {{ this }}
             )
         )
     {%- else -%}
