@@ -185,7 +185,8 @@ class _BuildProgress:
     """One line per build phase; on a terminal the dbt line counts its nodes as they finish."""
 
     LABELS = {"dbt": "dbt build (seeds, models, data tests)", "check": "check the built file",
-              "validate": "publish gate (Great Expectations)", "publish": "publish"}
+              "validate": "publish gate (Great Expectations)", "publish": "publish",
+              "endpoint": "refresh a running endpoint"}
 
     def __init__(self) -> None:
         self.tty = sys.stdout.isatty()

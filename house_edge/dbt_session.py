@@ -1,19 +1,14 @@
-"""Several dbt commands in one process: dbt is imported and the project parsed once.
+"""Every dbt run of the pipeline (house_edge.publish.run_dbt / finish_dbt_session): dbt's
+commands in one process, dbt imported and the project parsed once.
 
-    python -m house_edge.dbt_session '{"common": [...], "commands": [{"args": [...]}, ...]}'
-    python -m house_edge.dbt_session < spec.json   # the same, read after dbt is imported
+    python -m house_edge.dbt_session < spec.json  # {"common": [...], "commands": [{"args": []}]}
 
-The scheduled job (house_edge.scheduled) runs its ``dbt build`` and its ``dbt source freshness``
-this way. As two processes, each paid dbt's import (~3 s) and a partial parse (~2 s) on a
-2-core machine, about as much CPU as an hourly build's models. Here the project is parsed once
-(``dbt parse``, which refreshes the partial-parse cache) and every command runs through
-``dbtRunner`` with that manifest. Given no argument, the process imports dbt first and then
-reads the spec from stdin, so a caller can start it before it knows what to run.
-
-``common`` is appended to every command (``--project-dir``, ``--vars``, ``--target-path``...).
-A command with ``"check": true`` (the default) stops the session on failure: the process exits
-1 and later commands do not run. ``"check": false`` suits ``source freshness``, which fails when
-a source is stale, something the job reports, not an error.
+The process imports dbt first, then reads the spec from stdin, so a caller can start it before it
+knows what to run (the scheduled job plans meanwhile, and runs ``dbt build`` then ``dbt source
+freshness`` in it: as two processes, each paid dbt's import, ~3 s, and a parse, ~2 s, about as
+much CPU as an hourly build's models). ``common`` is appended to every command. A command with
+``"check": true`` (the default) stops the session on failure (exit 1); ``"check": false`` suits
+``source freshness``, which fails when a source is stale: reported, not an error.
 """
 
 from __future__ import annotations

@@ -1,28 +1,17 @@
 """What the scheduled job's state was built from, and which inputs changed since.
 
-An hourly run (house_edge.scheduled) needs to rebuild only the models downstream of a raw input
-that changed: when only a new liquidations file arrived, the price-bar, position and venue-file
-models would come out exactly as they are. dbt cannot know that (it sees code, not data), so the
-job records, after every successful build, a fingerprint of what the state was built from
-(``inputs.json`` beside the state file):
-
-* ``project``: a hash of the dbt project (models, macros, seeds, dbt_project.yml,
-  profiles.yml) and of every dbt var the run passed. When it differs from the current one, the
-  state's incremental tables may be stale in ways no file comparison shows, so the job runs a
-  **full refresh** (it used to be the operator's job to remember that);
-* ``inputs``: per raw input, every file its path or glob matches, with size and modification
-  time in nanoseconds (files matched by DuckDB's own ``glob()``, as the models read them).
-
-The next hourly run then selects, with dbt's own graph operators, only the descendants of the
-inputs that changed (``INPUT_SELECTIONS``) plus ``EVERY_RUN``. Views are left out: a view is SQL,
-not data, and the SQL is the same (else the project hash differs and the run is a full one),
-with one exception (selection_args). The
-fingerprint is deleted before a build and written after it succeeds, so a failed or interrupted
-run makes the next one build and test everything (the hourly uniqueness tests check only the
-keys each run wrote, tests/generic/unique_keys_of_latest_load.sql, which relies on that).
-
-Every model that reads a raw file must be reachable from one of ``INPUT_SELECTIONS``; the test
-pytests/test_job_inputs.py checks the manifest for models that read from nowhere it knows.
+dbt sees code, not data: it cannot know that only a new liquidations file arrived, so that the
+price-bar, position and venue-file models would come out as they are. After every successful
+build the job records (``inputs.json`` beside the state) a hash of the dbt project and of the
+vars passed (``project``: when it differs, the job runs a full refresh; dbt's own
+``state:modified`` does not see a changed var) and, per raw input, every file its path or glob
+matches with size and modification time (``inputs``). The next hourly run selects only the
+descendants of the inputs that changed (``INPUT_SELECTIONS``, dbt's graph operators) plus
+``EVERY_RUN``; dbt's ``source_status:fresher`` would miss a late file of past hours, an appended
+row older than the newest and a deleted file. The record is deleted before a build and written
+after it succeeds, so a run after one that did not finish builds and tests everything (the
+hourly ``unique_keys_of_latest_load`` tests rely on that). pytests/test_job_inputs.py checks
+that every model reading a raw file descends from one of ``INPUT_SELECTIONS``.
 """
 
 from __future__ import annotations
@@ -67,11 +56,6 @@ class Fingerprint:
         return json.dumps(asdict(self), indent=1)
 
 
-def project_vars(root: Path, variables: dict) -> dict:
-    """The vars a dbt run sees: dbt_project.yml's defaults overlaid with the ones passed."""
-    return config.project_vars(root, variables)
-
-
 def input_paths(all_vars: dict) -> dict[str, list[str]]:
     """Each raw input's paths or globs, from the vars."""
     return {
@@ -110,7 +94,7 @@ def fingerprint(root: Path, variables: dict) -> Fingerprint:
     """What a build with these vars would be built from, now."""
     import duckdb
 
-    paths = input_paths(project_vars(root, variables))
+    paths = input_paths(config.project_vars(root, variables))
     with duckdb.connect() as con:
         inputs = {name: _file_versions(con, root, pats) for name, pats in paths.items()}
     return Fingerprint(project=_project_hash(root, variables), inputs=inputs)

@@ -23,6 +23,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -168,41 +169,6 @@ def parse_vars(text: str | None) -> dict[str, object]:
 _DBT_NODE_DONE = re.compile(r"\b(\d+) of (\d+) (OK|PASS|WARN|ERROR|FAIL|SKIP)\b")
 
 
-def run_dbt(args: list[str], root: Path, db_path: Path, variables: dict[str, str],
-            echo: bool = True, log_path: Path | None = None,
-            progress: Callable[[int, int], None] | None = None) -> None:
-    """Run one dbt command in its own process against db_path (raw CSVs pre-flighted first).
-    ``echo``: dbt's output on the terminal; otherwise it goes to ``log_path`` (when given),
-    ``progress(done, total)`` is called as nodes finish, and a failure carries the last lines."""
-    check_raw_files(root, variables)
-    cmd = [dbt_executable(), *args, "--project-dir", str(root), "--profiles-dir", str(root)]
-    if variables:
-        cmd += ["--vars", json.dumps(variables)]
-    env = dict(os.environ, HOUSE_EDGE_DUCKDB_PATH=str(db_path), HOUSE_EDGE_BUILD_ROLE="private")
-    if echo:
-        returncode, tail = subprocess.run(cmd, cwd=root, env=env).returncode, ""
-    else:
-        lines: deque[str] = deque(maxlen=40)
-        if log_path:
-            log_path.parent.mkdir(parents=True, exist_ok=True)
-        with subprocess.Popen(cmd, cwd=root, env=env, text=True, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT) as proc, \
-                (log_path.open("w") if log_path else contextlib.nullcontext()) as log:
-            for line in proc.stdout:  # type: ignore[union-attr]
-                lines.append(line.rstrip("\n"))
-                if log:
-                    log.write(line)
-                found = _DBT_NODE_DONE.search(line) if progress else None
-                if found:
-                    progress(int(found.group(1)), int(found.group(2)))  # type: ignore[misc]
-        returncode = proc.returncode
-        tail = "\n" + "\n".join(lines) + (f"\n(dbt's whole output: {log_path})" if log_path
-                                           else "")
-    if returncode != 0:
-        raise BuildError(f"`dbt {' '.join(args)}` failed (exit {returncode}); "
-                         f"the published warehouse was not touched.{tail}")
-
-
 def start_dbt_session(root: Path, db_path: Path, echo: bool = True) -> subprocess.Popen:
     """Start house_edge.dbt_session against db_path: it imports dbt (~3 s) while the caller
     decides what to run, then reads its commands from stdin (finish_dbt_session)."""
@@ -210,23 +176,51 @@ def start_dbt_session(root: Path, db_path: Path, echo: bool = True) -> subproces
     return subprocess.Popen([sys.executable, "-m", "house_edge.dbt_session"], cwd=root, env=env,
                             text=True, stdin=subprocess.PIPE,
                             stdout=None if echo else subprocess.PIPE,
-                            stderr=subprocess.STDOUT if not echo else None)
+                            stderr=None if echo else subprocess.STDOUT)
 
 
-def finish_dbt_session(proc: subprocess.Popen, commands: list[dict], common: list[str],
-                       root: Path, variables: dict[str, str]) -> None:
-    """Send a started session its commands ([{"args": [...], "check": bool}]; ``common`` is
-    added to each) and wait. Raises BuildError when a checked command fails."""
+def finish_dbt_session(proc: subprocess.Popen, commands: list[dict], root: Path,
+                       variables: dict, common: tuple[str, ...] = (),
+                       log_path: Path | None = None,
+                       progress: Callable[[int, int], None] | None = None) -> None:
+    """Send a started session its commands ([{"args": [...], "check": bool}], each with
+    ``common``, the project and the vars) and wait. Without echo, dbt's output goes to
+    ``log_path`` (when given), ``progress(done, total)`` is called as nodes finish, and a
+    failure carries the last lines. Raises BuildError when a checked command fails."""
     common = [*common, "--project-dir", str(root), "--profiles-dir", str(root)]
     if variables:
         common += ["--vars", json.dumps(variables)]
-    output, _ = proc.communicate(json.dumps({"common": common, "commands": commands}))
-    if proc.returncode != 0:
-        tail = "\n" + "\n".join(output.splitlines()[-40:]) if output else ""
+    with contextlib.suppress(BrokenPipeError):  # a session that died says why below
+        proc.stdin.write(json.dumps({"common": common, "commands": commands}))  # type: ignore
+        proc.stdin.close()  # type: ignore[union-attr]
+    lines: deque[str] = deque(maxlen=40)
+    if proc.stdout is not None:
+        if log_path:
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+        with (log_path.open("w") if log_path else contextlib.nullcontext()) as log:
+            for line in proc.stdout:
+                lines.append(line.rstrip("\n"))
+                if log:
+                    log.write(line)
+                found = _DBT_NODE_DONE.search(line) if progress else None
+                if found:
+                    progress(int(found.group(1)), int(found.group(2)))  # type: ignore[misc]
+    if proc.wait() != 0:
         names = ", ".join(" ".join(c["args"][:2] if c["args"][0] == "source" else c["args"][:1])
                           for c in commands)
-        raise BuildError(f"dbt session ({names}) failed (exit {proc.returncode}); "
+        tail = ("\n" + "\n".join(lines) + (f"\n(dbt's whole output: {log_path})" if log_path
+                                            else "")) if lines else ""
+        raise BuildError(f"dbt ({names}) failed (exit {proc.returncode}); "
                          f"the published warehouse was not touched.{tail}")
+
+
+def run_dbt(args: list[str], root: Path, db_path: Path, variables: dict[str, str],
+            echo: bool = True, log_path: Path | None = None,
+            progress: Callable[[int, int], None] | None = None) -> None:
+    """Run one dbt command against db_path (raw CSVs pre-flighted first), in a dbt session."""
+    check_raw_files(root, variables)
+    finish_dbt_session(start_dbt_session(root, db_path, echo), [{"args": args}], root,
+                       variables, log_path=log_path, progress=progress)
 
 
 def check_built_file(db_path: Path) -> dict[str, int]:
@@ -245,59 +239,127 @@ def check_built_file(db_path: Path) -> dict[str, int]:
     return counts
 
 
+@dataclass
+class Run:
+    """One pass through STEPS, the pipeline build_and_publish, the scheduled job
+    (house_edge.scheduled) and Dagster's assets (house_edge.orchestration) all run: where dbt
+    builds, what it runs, and what each step leaves for the next (``report``)."""
+    root: Path
+    target: Path  # the published file
+    build_file: Path  # the private file dbt builds (the scheduled job keeps it as its state)
+    variables: dict
+    report: BuildReport
+    dbt_commands: list[dict] = field(default_factory=list)  # house_edge.dbt_session commands
+    dbt_common: tuple[str, ...] = ()  # added to each (e.g. the job's --target-path)
+    echo: bool = True
+    keep_build_file: bool = False  # publish a copy (the scheduled job's state stays)
+    progress: Callable[[str, int, int], None] | None = None
+    session: subprocess.Popen | None = None  # a dbt session started early (start_dbt_session)
+    after_dbt: Callable[[], None] | None = None  # e.g. the job records what it built from
+
+    @property
+    def gate_dir(self) -> Path:
+        return self.build_file.parent / "validation"
+
+
+def _dbt_step(run: Run) -> None:
+    """Pre-flight the raw files, then the dbt commands (a build; the job adds freshness)."""
+    if run.session is None:
+        check_raw_files(run.root, run.variables)
+        run.session = start_dbt_session(run.root, run.build_file, run.echo)
+    finish_dbt_session(run.session, run.dbt_commands, run.root, run.variables, run.dbt_common,
+                       log_path=None if run.echo else build_log_path(run.target),
+                       progress=(lambda done, total: run.progress("dbt", done, total))
+                       if run.progress else None)
+    if run.after_dbt:
+        run.after_dbt()
+
+
+def _check_step(run: Run) -> None:
+    run.target.parent.mkdir(parents=True, exist_ok=True)
+    run.report.row_counts = check_built_file(run.build_file)  # checkpointed: final from here
+
+
+def _validate_step(run: Run) -> None:
+    """The publish gate. A build file that is kept is copied for publish meanwhile (both read)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        copy = (pool.submit(shutil.copyfile, run.build_file, staging_path(run.target))
+                if run.keep_build_file else None)
+        try:
+            run_gate(run.build_file, run.root, run.variables, run.gate_dir, run.report)
+        except BaseException:
+            if copy:
+                copy.exception()  # wait for the copy (its own error, if any, is moot now)
+            staging_path(run.target).unlink(missing_ok=True)
+            raise
+        if copy:
+            copy.result()
+
+
+def _publish_step(run: Run) -> None:
+    summary = run.report.validation
+    if summary is None or summary.critical_failures:  # never publish an ungated build
+        staging_path(run.target).unlink(missing_ok=True)
+        raise BuildError("the publish gate failed: " + (", ".join(
+            r.name for r in summary.critical_failures) if summary else "it did not run")
+            + "; the published warehouse was not touched")
+    publish_built_file(run.build_file, run.target, summary, run.gate_dir, run.report,
+                       keep_build_file=run.keep_build_file, staged=run.keep_build_file)
+    if not run.keep_build_file:
+        shutil.rmtree(run.build_file.parent, ignore_errors=True)
+
+
+def _endpoint_step(run: Run) -> None:
+    refresh_endpoint(run.target, run.report)
+
+
+# The pipeline, in order (each step's name is also its phase, see PHASES).
+STEPS: tuple[tuple[str, Callable[[Run], None]], ...] = (
+    ("dbt", _dbt_step), ("check", _check_step), ("validate", _validate_step),
+    ("publish", _publish_step), ("endpoint", _endpoint_step))
+
+
+def run_steps(run: Run, names: tuple[str, ...] | None = None) -> BuildReport:
+    """Run the pipeline's STEPS (or those ``names``) in order, timing each; the gate's process
+    starts first, so it imports Great Expectations while dbt builds."""
+    with gate_started_early() if names is None or "validate" in names else \
+            contextlib.nullcontext():
+        for name, step in STEPS:
+            if names is None or name in names:
+                phase(name)
+                if run.progress:
+                    run.progress(name, 0, 0)
+                t0 = time.perf_counter()
+                try:
+                    step(run)
+                except BaseException:
+                    if run.session is not None and run.session.poll() is None:
+                        run.session.kill()  # e.g. interrupted while dbt builds
+                        run.session.wait()
+                    raise
+                if name != "endpoint":  # timed by refresh_endpoint when one is running
+                    run.report.seconds[name] = time.perf_counter() - t0
+    if names is None or "endpoint" in names:
+        phase("done")
+    return run.report
+
+
 def build_and_publish(raw_paths: dict[str, str | Path] | None = None,
                       target: Path | None = None, echo: bool = True,
                       extra_vars: dict[str, str] | None = None,
                       progress: Callable[[str, int, int], None] | None = None) -> BuildReport:
-    """dbt build into a private file, check it, then atomically replace the published file.
-    ``echo``: dbt's output on the terminal; otherwise it is written to
-    ``<warehouse dir>/logs/dbt_build.log``. ``progress(phase, done, total)``: called as each
+    """A full dbt build into a private file, checked, gated, then atomically renamed over the
+    published file (run_steps). ``echo``: dbt's output on the terminal; otherwise it is written
+    to ``<warehouse dir>/logs/dbt_build.log``. ``progress(phase, done, total)``: called as each
     phase starts (done = total = 0) and, in the dbt phase without echo, as nodes finish."""
-    def step(name: str, done: int = 0, total: int = 0) -> None:
-        if progress:
-            progress(name, done, total)
     root = project_root()
     target = Path(target) if target else published_path(root)
-    build_dir = target.parent / ".build"
-    build_file = build_dir / WAREHOUSE_BASENAME
-    shutil.rmtree(build_dir, ignore_errors=True)
-    build_dir.mkdir(parents=True, exist_ok=True)
-    variables = {**raw_vars(raw_paths), **(extra_vars or {})}
-    report = BuildReport(published_path=target)
-
-    with gate_started_early():  # the gate's process imports Great Expectations while dbt builds
-        t0 = time.perf_counter()
-        phase("dbt")
-        step("dbt")
-        run_dbt(["build", *FULL_BUILD_EXCLUDES], root, build_file, variables, echo=echo,
-                log_path=build_log_path(target),
-                progress=lambda done, total: step("dbt", done, total))
-        report.seconds["dbt_build"] = time.perf_counter() - t0
-
-        t0 = time.perf_counter()
-        phase("check")
-        step("check")
-        report.row_counts = check_built_file(build_file)
-        report.seconds["check"] = time.perf_counter() - t0
-
-        t0 = time.perf_counter()
-        phase("validate")
-        step("validate")
-        gate_dir = build_dir / "validation"
-        summary = run_gate(build_file, root, variables, gate_dir)
-        report.seconds["validate"] = time.perf_counter() - t0
-        report.validation = summary
-
-    t0 = time.perf_counter()
-    phase("publish")
-    step("publish")
-    publish_built_file(build_file, target, summary, gate_dir, report)
-    shutil.rmtree(build_dir, ignore_errors=True)
-    report.seconds["publish"] = time.perf_counter() - t0
-
-    refresh_endpoint(target, report)
-    phase("done")
-    return report
+    build_file = target.parent / ".build" / WAREHOUSE_BASENAME
+    shutil.rmtree(build_file.parent, ignore_errors=True)
+    build_file.parent.mkdir(parents=True, exist_ok=True)
+    return run_steps(Run(root, target, build_file, {**raw_vars(raw_paths), **(extra_vars or {})},
+                         BuildReport(published_path=target), echo=echo, progress=progress,
+                         dbt_commands=[{"args": ["build", *FULL_BUILD_EXCLUDES]}]))
 
 
 def build_log_path(target: Path) -> Path:
@@ -306,14 +368,17 @@ def build_log_path(target: Path) -> Path:
 
 
 def run_gate(build_file: Path, root: Path, variables: dict[str, str],
-             gate_dir: Path) -> ValidationSummary:
-    """The publish gate (house_edge.validate) on a built file; BuildError on a critical failure."""
+             gate_dir: Path, report: BuildReport | None = None) -> ValidationSummary:
+    """The publish gate (house_edge.validate) on a built file, its summary also kept in
+    ``report``; BuildError on a critical failure."""
     try:
         summary = validate(build_file, gate_dir, load_settings(root, variables),
                            docs_dir=gate_dir / "data_docs")
     except duckdb.Error as exc:  # e.g. a table a suite reads is missing from the build
         raise BuildError(f"the publish gate could not run ({exc}); "
                          f"the published warehouse was not touched") from exc
+    if report is not None:
+        report.validation = summary
     if summary.critical_failures:
         raise BuildError(
             f"the publish gate failed {len(summary.critical_failures)} critical "
@@ -379,7 +444,6 @@ def mark_published(db_path: Path) -> None:
 def refresh_endpoint(target: Path, report: BuildReport | None = None) -> None:
     """A running Postgres endpoint of this warehouse (`house-edge serve`) gets the new marts,
     swapped in one transaction; none running: nothing to do."""
-    phase("endpoint")
     from house_edge import serve
     t0 = time.perf_counter()
     try:

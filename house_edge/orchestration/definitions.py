@@ -182,15 +182,17 @@ GATE_KEYS = {suite: get_asset_key_for_model([house_edge_dbt_assets], model)
     can_subset=False,
 )
 def publish_gate(context, house_edge: HouseEdgeSettings):
-    """Checkpoint the state file, require its tables, and run the GX gate once; one result per
-    suite. A suite with a critical failure fails with ERROR severity (blocking)."""
-    from house_edge.validate import describe, load_settings, validate
+    """The pipeline's check and validate steps (house_edge.publish.run_steps) on the state file;
+    one result per suite. A suite with a critical failure fails with ERROR severity (blocking)."""
+    from house_edge.validate import describe
 
-    state = house_edge.state()
-    variables = house_edge.dbt_vars()
-    publish_mod.check_built_file(state)
-    summary = validate(state, scheduled.gate_dir(state), load_settings(PROJECT_DIR, variables),
-                       docs_dir=scheduled.gate_dir(state) / "data_docs")
+    run = scheduled.job_run(house_edge.target(), house_edge.dbt_vars())
+    try:
+        publish_mod.run_steps(run, ("check", "validate"))
+    except publish_mod.BuildError:
+        if run.report.validation is None:  # the gate could not run at all
+            raise
+    summary = run.report.validation
     for suite, key in GATE_KEYS.items():
         results = [r for r in summary.results if r.suite == suite]
         critical = [r for r in results if not r.success and r.severity == "critical"]
@@ -208,9 +210,13 @@ def publish_gate(context, house_edge: HouseEdgeSettings):
 @asset(deps=list(GATE_KEYS.values()), group_name="publish")
 def published_warehouse(context: AssetExecutionContext, house_edge: HouseEdgeSettings
                         ) -> MaterializeResult:
-    """The served warehouse: the gated state file, copied and renamed over it in one step."""
-    state, target = house_edge.state(), house_edge.target()
-    summary = scheduled.publish(state, target)
+    """The served warehouse: the pipeline's publish and endpoint steps (the state's copy made
+    while the gate read it, renamed over the published file in one step)."""
+    target = house_edge.target()
+    run = scheduled.job_run(target, house_edge.dbt_vars())
+    run.report.validation = scheduled.load_gate_summary(run.build_file)
+    publish_mod.run_steps(run, ("publish", "endpoint"))
+    summary = run.report.validation
     context.log.info(f"published {target}")
     return MaterializeResult(metadata={"path": str(target),
                                        "warnings": len(summary.warnings),

@@ -19,7 +19,7 @@ checked as (
 ),
 
 raw_files as (
-    select * from {{ incremental_raw_file_versions_relation(inputs.file_versions) }}
+    select * from {{ inputs.versions_relation }}
 ),
 
 final as (
