@@ -151,8 +151,8 @@ def main(argv: list[str] | None = None) -> None:
                         if ln.startswith("__SECONDS__")][-1][12:])
     import duckdb
 
-    # the build's DuckDB limit (profiles.yml; DuckDB spills beyond it): scale 10 needs more than
-    # the 1 GB default, e.g. HOUSE_EDGE_DUCKDB_MEMORY_LIMIT=2GB (README "Benchmark")
+    # the build's DuckDB limit (profiles.yml, env HOUSE_EDGE_DUCKDB_MEMORY_LIMIT; DuckDB spills
+    # beyond it): printed so runs at different limits are not compared unawares
     memory_limit = os.environ.get("HOUSE_EDGE_DUCKDB_MEMORY_LIMIT", "1GB (profile default)")
     counts = duckdb.sql(
         f"select (select count(*) from {_reader(paths['liquidations'])}),"
