@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -150,6 +151,9 @@ def main(argv: list[str] | None = None) -> None:
                         if ln.startswith("__SECONDS__")][-1][12:])
     import duckdb
 
+    # the build's DuckDB limit (profiles.yml, env HOUSE_EDGE_DUCKDB_MEMORY_LIMIT; DuckDB spills
+    # beyond it): printed so runs at different limits are not compared unawares
+    memory_limit = os.environ.get("HOUSE_EDGE_DUCKDB_MEMORY_LIMIT", "1GB (profile default)")
     counts = duckdb.sql(
         f"select (select count(*) from {_reader(paths['liquidations'])}),"
         f" (select count(*) from {_reader(paths['positions'])}),"
@@ -158,13 +162,13 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\nHouse Edge benchmark: scale {args.scale:g}, {args.format}, "
           f"{counts[0]:,} liquidations, {counts[1]:,} positions, {counts[2]:,} price bars "
           f"({size_mib:,.0f} MiB raw); published fct_liquidations rows: "
-          f"{rows['marts.fct_liquidations']:,}")
+          f"{rows['marts.fct_liquidations']:,}; DuckDB memory_limit {memory_limit}")
     from house_edge.config import project_root
 
     run_results = json.loads((project_root() / "target" / "run_results.json").read_text())
     nodes, totals = node_times(run_results)
     summary = {
-        "scale": args.scale, "rows": list(counts),
+        "scale": args.scale, "rows": list(counts), "duckdb_memory_limit": memory_limit,
         "steps": [[name, s, m] for name, s, m in (
             ("simulate + write raw files", sim_s, sim_mib),
             ("floor: one DuckDB pass over raw", floor_s, floor_mib),

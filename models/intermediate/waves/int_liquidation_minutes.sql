@@ -94,16 +94,16 @@ grid as (
 ),
 
 per_minute as (
-    -- sums in a fixed order (ordered_sum): the same bits on every build, incremental or not,
-    -- whatever order the parallel scan delivers the fills in
+    -- exact sums of the millionths (exact_sum): the same bits on every build, incremental or
+    -- not, whatever order the parallel scan delivers the fills in, and a spillable aggregate
     select
         venue,
         symbol,
         liquidated_minute_at,
         count(*) as liquidation_count,
-        {{ ordered_sum('notional_usd', 'liquidation_id') }} as notional_usd,
-        {{ ordered_sum('case when is_long then notional_usd else 0 end', 'liquidation_id') }} as long_notional_usd,
-        {{ ordered_sum('case when is_shown_in_public_feed then notional_usd else 0 end', 'liquidation_id') }}
+        {{ exact_sum('notional_usd') }} as notional_usd,
+        {{ exact_sum('case when is_long then notional_usd else 0 end') }} as long_notional_usd,
+        {{ exact_sum('case when is_shown_in_public_feed then notional_usd else 0 end') }}
             as public_feed_notional_usd,
         min(liquidated_at) as first_liquidated_at
     from liquidations

@@ -1,8 +1,8 @@
 -- Per-minute liquidation series per wave scope, with a spine: `scope` = 'market' (every venue
 -- and symbol) or a venue id (that venue's symbols). The input of wave segmentation.
 -- A table rebuilt on every run, not incremental: ~5k rows summed from int_liquidation_minutes'
--- ~31k cost less than finding which minutes changed; the sums are in a fixed order, so a rebuild
--- gives the same bits as before.
+-- ~31k cost less than finding which minutes changed; the sums are exact (exact_sum: the minutes hold
+-- millionths of a dollar), so a rebuild gives the same bits as before.
 {{ config(materialized='table') }}
 with
 
@@ -22,8 +22,8 @@ final as (
         scope,
         liquidated_minute_at as bucket_at,
         cast(sum(liquidation_count) as {{ dbt.type_bigint() }}) as liquidation_count,
-        {{ ordered_sum('notional_usd', 'venue, symbol') }} as notional_usd,
-        {{ ordered_sum('long_notional_usd', 'venue, symbol') }} as long_notional_usd,
+        {{ exact_sum('notional_usd') }} as notional_usd,
+        {{ exact_sum('long_notional_usd') }} as long_notional_usd,
         min(first_liquidated_at) as first_liquidated_at
     from scoped_minutes
     group by 1, 2

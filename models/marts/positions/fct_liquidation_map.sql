@@ -134,8 +134,9 @@ per_bucket as (
         bucket_index,
         reference_price,
         count(*) as position_count,
-        -- in a fixed order: the same positions sum to the same bits however they were loaded
-        {{ ordered_sum('notional_usd', 'position_id') }} as notional_usd
+        -- exact (exact_sum, each notional to 1e-12 USD): the same positions sum to the same
+        -- bits however they were loaded
+        {{ exact_sum('notional_usd', 12) }} as notional_usd
     from bucketed
     group by 1, 2, 3, 4, 5
 ),

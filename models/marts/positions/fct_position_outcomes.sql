@@ -143,43 +143,18 @@ fills_to_compute as (
     {%- endif %}
 ),
 
-fill_totals as (
+-- A floating-point sum depends on its order, so a position's fills are summed exactly
+-- (macros/exact_sum.sql: each notional to 1e-12 USD, decimals added without rounding): the same
+-- bits whichever run summed them, in one spillable aggregate (the fixed-order sum it replaces
+-- buffered and sorted every group).
+first_liquidations as (
     select
         position_id,
         min(liquidated_at) as first_liquidated_at,
         count(*) as liquidation_count,
-        -- the same bits in any order for one or two fills: see multi_fill_sums
-        sum(notional_usd) as unordered_notional_usd
+        {{ exact_sum('notional_usd', 12) }} as liquidated_notional_usd
     from fills_to_compute
     group by 1
-),
-
--- A floating-point sum depends on its order, so a position's fills are summed in a fixed order:
--- the same bits whichever run summed them (macros/ordered_sum.sql). An ordered aggregate buffers
--- and sorts every group, so only the positions with three fills or more go through it (a few
--- thousand at scale 1): IEEE-754 addition is commutative, so 0 + a + b = 0 + b + a, however the
--- rows were split between threads; only from three terms on does the grouping change the bits.
-multi_fill_sums as (
-    select
-        position_id,
-        {{ ordered_sum('notional_usd', 'liquidation_id') }} as liquidated_notional_usd
-    from fills_to_compute
-    where position_id in (select position_id from fill_totals where liquidation_count > 2)
-    group by 1
-),
-
-first_liquidations as (
-    select
-        fill_totals.position_id,
-        fill_totals.first_liquidated_at,
-        fill_totals.liquidation_count,
-        case
-            when fill_totals.liquidation_count <= 2 then fill_totals.unordered_notional_usd
-            else multi_fill_sums.liquidated_notional_usd
-        end as liquidated_notional_usd
-    from fill_totals
-    left join multi_fill_sums
-        on fill_totals.position_id = multi_fill_sums.position_id
 ),
 
 -- the path prediction (running extremes, first crossing): int_position_price_paths
