@@ -78,16 +78,23 @@ def test_a_quiet_dbt_run_logs_to_a_file_reports_progress_and_fails_with_the_tail
     """`house-edge build` without -v: dbt's ~1,100 lines go to the log file, the caller sees
     node progress, and a failure carries the last lines and names the log."""
     import stat
+    import subprocess
 
     from house_edge import publish
 
-    fake = tmp_path / "dbt"
-    fake.write_text("#!/bin/sh\necho 'Running with dbt'\n"
+    fake = tmp_path / "dbt_session"  # stands in for `python -m house_edge.dbt_session`
+    fake.write_text("#!/bin/sh\ncat > /dev/null\necho 'Running with dbt'\n"
                     "echo '1 of 2 OK created sql table model x'\n"
                     "echo '2 of 2 FAIL 1 not_null_columns_x'\necho 'Done. ERROR=1'\n"
                     "exit ${FAKE_DBT_EXIT:-0}\n")
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setattr(publish, "dbt_executable", lambda: str(fake))
+
+    def fake_session(root, db_path, echo=True):
+        return subprocess.Popen([str(fake)], cwd=root, text=True, stdin=subprocess.PIPE,
+                                stdout=None if echo else subprocess.PIPE,
+                                stderr=None if echo else subprocess.STDOUT)
+
+    monkeypatch.setattr(publish, "start_dbt_session", fake_session)
     monkeypatch.setattr(publish, "check_raw_files", lambda root, variables: None)
     seen = []
     log = tmp_path / "logs" / "dbt_build.log"
