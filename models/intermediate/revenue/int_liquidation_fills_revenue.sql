@@ -11,8 +11,9 @@
 -- A table, incremental (macros/incremental): every revenue mart and test reads its 3 rows per
 -- fill. A run recomputes the fills loaded since this table's last load and the fills of
 -- positions loaded since (a re-read position may carry another bankruptcy price); fills that
--- left staging are pruned. A change to the fee or mechanism seeds needs --full-refresh (the
--- daily run does one).
+-- left staging are pruned. A change to the fee or mechanism seeds, or a changed collateral or
+-- cross-margin drain file under unchanged fills and positions, needs --full-refresh (the daily
+-- run does one).
 with
 
 positions as (
