@@ -349,21 +349,19 @@ def calibrate(scale: float = 0.005, seed: int = 20251010, iterations: int = 12,
               start: Calibration | None = None, out: Path | None = None,
               log=print, fill_placement: bool = True) -> Calibration:
     """Fit the aggregates (venue, asset, total, timing, lows); then, with ``fill_placement``,
-    the fill placement against Binance's fund (second stage, dbt builds), the aggregates again
-    with that placement (placement moves fill prices, hence notionals), and the fund flows
-    re-measured at the final low / central / high placement. Writes ``out`` at the end."""
+    the fill placement against Binance's fund (second stage, dbt builds, without the cross-margin
+    drain), the aggregates again with that placement (placement moves fill prices, hence
+    notionals), the cross-margin drain share for what placement cannot reach (third stage), and
+    the fund flows re-measured at the final low / central / high placement. Writes ``out`` at
+    the end."""
     cal = _fit_aggregates(start or Calibration.load(), scale, seed, iterations, log)
     if fill_placement:
-        cal = calibrate_fill_placement(cal, scale=scale, seed=seed, log=log)
+        # the drain moves no fill, so neither the aggregates nor the placement's fills depend
+        # on it; it sizes only what placement cannot reach
+        cal = calibrate_fill_placement(replace(cal, cross_margin_drain_share=0.0), scale=scale,
+                                       seed=seed, log=log)
         cal = _fit_aggregates(cal, scale, seed, iterations, log)
-        with tempfile.TemporaryDirectory(prefix="house-edge-placement-") as tmp:
-            flows = {name: fund_flow_at(cal, mean, scale, seed, Path(tmp))
-                     for name, mean in (("low", cal.fill_placement_low),
-                                        ("central", cal.fill_placement_toward_extreme["binance"]),
-                                        ("high", cal.fill_placement_high))}
-        log("fund flow at low / central / high placement: "
-            + ", ".join(f"{k} {v / 1e6:,.1f} M" for k, v in flows.items()))
-        cal = replace(cal, binance_fund_flow_usd={k: round(v, 2) for k, v in flows.items()})
+        cal = calibrate_cross_margin_drain(cal, scale=scale, seed=seed, log=log)
     # last: the ADL share moves no fill, so the fitted run's liquidations are the sample's
     cal = calibrate_adl_share(cal, simulate(scale=scale, seed=seed, calibration=cal))
     log(f"Hyperliquid ADL share {cal.hyperliquid_adl_share:.4f} "
@@ -540,22 +538,23 @@ def fund_flow_at(cal: Calibration, mean: float, scale: float, seed: int, work_di
 
 def solve_placement(flow: Callable[[float], float], target: float, tolerance: float,
                     bracket: tuple[float, float] = (0.02, 0.98), max_evals: int = 14,
-                    log: Callable[[str], None] = print) -> tuple[float, float]:
+                    log: Callable[[str], None] = print, what: str = "placement"
+                    ) -> tuple[float, float]:
     """The placement whose fund flow is ``target`` (± ``tolerance``), by regula falsi with the
     Illinois step on ``bracket``: the flow falls monotonically as fills move toward the
     extreme (one uniform per fill, see simulator._placement), so a bracket that holds the
     target converges in a handful of simulate + dbt runs. Returns (placement, flow)."""
     a, b = bracket
     fa, fb = flow(a) - target, flow(b) - target
-    log(f"  placement {a:.4f}: {(fa + target) / 1e6:,.1f} M; {b:.4f}: {(fb + target) / 1e6:,.1f} M")
+    log(f"  {what} {a:.4f}: {(fa + target) / 1e6:,.1f} M; {b:.4f}: {(fb + target) / 1e6:,.1f} M")
     if fa * fb > 0:
-        raise RuntimeError(f"fund flow {target / 1e6:,.1f} M is not reached by placements "
+        raise RuntimeError(f"fund flow {target / 1e6:,.1f} M is not reached by {what} "
                            f"{a}..{b} ({(fa + target) / 1e6:,.1f} .. {(fb + target) / 1e6:,.1f} M)")
     side = 0
     for _ in range(max_evals):
         x = (a * fb - b * fa) / (fb - fa)
         fx = flow(x) - target
-        log(f"  placement {x:.4f}: {(fx + target) / 1e6:,.1f} M")
+        log(f"  {what} {x:.4f}: {(fx + target) / 1e6:,.1f} M")
         if abs(fx) <= tolerance:
             return x, fx + target
         if fx * fb > 0:
@@ -568,7 +567,7 @@ def solve_placement(flow: Callable[[float], float], target: float, tolerance: fl
             if side == 1:
                 fb /= 2
             side = 1
-    raise RuntimeError(f"placement search did not reach {target / 1e6:,.1f} M ± "
+    raise RuntimeError(f"{what} search did not reach {target / 1e6:,.1f} M ± "
                        f"{tolerance / 1e6:.1f} M in {max_evals} runs")
 
 
@@ -625,6 +624,52 @@ def calibrate_fill_placement(cal: Calibration, scale: float = 0.005, seed: int =
     return replace(cal, fill_placement_low=round(found["low"][0], 6),
                    fill_placement_high=round(found["high"][0], 6),
                    binance_fund_flow_usd={k: round(v[1], 2) for k, v in found.items()})
+
+
+# ----------------------------------------------------------------------------- cross-margin drain
+# Multi-position cross-margin accounts (simulator switch cross_margin_drain): the mean share of a
+# drained Binance cross position's backing equity lost on the account's other legs. No published
+# figure sizes it (how many accounts held several positions, their altcoin exposure), so it is
+# CALIBRATED to the fund's published outflow: the Binance fund target is then met by calibration,
+# not checked independently (as HLP's result is by its unwind horizon). Bracket: 0 (no drain) to
+# DRAIN_SHARE_BRACKET[1] (a mean loss of the whole backing equity on the other legs).
+DRAIN_SHARE_BRACKET = (0.0, 1.0)
+
+
+def calibrate_cross_margin_drain(cal: Calibration, scale: float = 0.005, seed: int = 20251010,
+                                 work_dir: Path | None = None,
+                                 log: Callable[[str], None] = print) -> Calibration:
+    """Third stage: the cross-margin drain share whose Binance BTC/ETH/BNB fund flow (central
+    scenario and placement) is the published aim, -186 M; then the flows at the low / central /
+    high placement re-measured with that drain and recorded. If the flow at zero drain is already
+    at or below the aim, the share is 0 (placement reached it alone)."""
+    placement = cal.fill_placement_toward_extreme["binance"]
+    with tempfile.TemporaryDirectory(prefix="house-edge-drain-") as tmp:
+        work = Path(work_dir or tmp)
+        cache: dict[float, float] = {}
+
+        def flow(share: float) -> float:
+            if share not in cache:
+                cache[share] = fund_flow_at(replace(cal, cross_margin_drain=True,
+                                                    cross_margin_drain_share=share),
+                                            placement, scale, seed, work)
+            return cache[share]
+
+        if flow(0.0) <= AIM_BINANCE_FUND_FLOW:
+            share = 0.0
+            log(f"cross-margin drain: flow {flow(0.0) / 1e6:,.1f} M at no drain; share 0")
+        else:
+            share, value = solve_placement(flow, AIM_BINANCE_FUND_FLOW, 1.0e6,
+                                           DRAIN_SHARE_BRACKET, log=log,
+                                           what="cross-margin drain share")
+            log(f"cross-margin drain share {share:.4f}: fund flow {value / 1e6:,.1f} M")
+        cal = replace(cal, cross_margin_drain=True, cross_margin_drain_share=round(share, 6))
+        flows = {name: fund_flow_at(cal, mean, scale, seed, work)
+                 for name, mean in (("low", cal.fill_placement_low), ("central", placement),
+                                    ("high", cal.fill_placement_high))}
+    log("fund flow at low / central / high placement: "
+        + ", ".join(f"{k} {v / 1e6:,.1f} M" for k, v in flows.items()))
+    return replace(cal, binance_fund_flow_usd={k: round(v, 2) for k, v in flows.items()})
 
 
 def check_fund_flow(flow: float) -> list[str]:

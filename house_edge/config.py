@@ -23,6 +23,9 @@ OPTIONAL_RAW_VAR = "raw_account_collateral_path"
 # The optional raw_adl_fills file (simulator switch hyperliquid_adl), read from beside
 # raw_liquidations (publish.raw_vars).
 OPTIONAL_ADL_VAR = "raw_adl_fills_path"
+# The optional raw_cross_margin_drains file (simulator switch cross_margin_drain), read from
+# beside raw_positions (publish.raw_vars).
+OPTIONAL_DRAIN_VAR = "raw_cross_margin_drains_path"
 # The event window (UTC): dbt vars event_window_start / event_window_end (dbt_project.yml).
 EVENT_WINDOW_START = "2025-10-10 12:00:00"
 EVENT_WINDOW_END = "2025-10-11 04:00:00"

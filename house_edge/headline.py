@@ -279,10 +279,8 @@ class Headline:
                 f"{_musd(r['published_low_usd'])} to {_musd(r['published_high_usd'])}: "
                 f"{r['reconciliation_status']}")
         if any(r["reconciliation_status"] == "misses" for r in self.reconciliation):
-            out.append("  misses: the simulator still lacks mechanisms that drained the fund "
-                       "on the day (the long tail of altcoin wicks toward zero, multi-position "
-                       "cross-margin accounts); collateral depegs and fill placement do not "
-                       "reach it alone (README \"The answer\")")
+            out.append("  misses: the simulator lacks a mechanism that moved this fund or vault "
+                       "on the day, or sizes one wrongly (README \"The answer\")")
         return out
 
 

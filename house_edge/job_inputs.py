@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from house_edge import config
-from house_edge.config import OPTIONAL_ADL_VAR, OPTIONAL_RAW_VAR, RAW_VARS
+from house_edge.config import OPTIONAL_ADL_VAR, OPTIONAL_DRAIN_VAR, OPTIONAL_RAW_VAR, RAW_VARS
 
 FINGERPRINT_NAME = "inputs.json"
 
@@ -36,6 +36,8 @@ INPUT_SELECTIONS: dict[str, str] = {
     "simulator.account_collateral": "source:simulator.account_collateral+",
     # optional (simulator switch hyperliquid_adl): var raw_adl_fills_path
     "simulator.adl_fills": "source:simulator.adl_fills+",
+    # optional (simulator switch cross_margin_drain): var raw_cross_margin_drains_path
+    "simulator.cross_margin_drains": "source:simulator.cross_margin_drains+",
     "venue_files": "tag:venue_files+",
     "reality_check": "source:real_hyperliquid.cascade_timing+",
 }
@@ -62,6 +64,7 @@ def input_paths(all_vars: dict) -> dict[str, list[str]]:
         **{f"simulator.{table}": [str(all_vars[var])] for table, var in RAW_VARS.items()},
         "simulator.account_collateral": [str(all_vars[OPTIONAL_RAW_VAR])],
         "simulator.adl_fills": [str(all_vars[OPTIONAL_ADL_VAR])],
+        "simulator.cross_margin_drains": [str(all_vars[OPTIONAL_DRAIN_VAR])],
         "venue_files": [str(v["path"]) for v in all_vars.get("venue_files") or []],
         "reality_check": [str(all_vars["reality_check_hyperliquid_timing_path"])],
     }

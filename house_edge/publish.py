@@ -31,6 +31,7 @@ import duckdb
 
 from house_edge.config import (  # noqa: F401  (BuildError, project_root, ...: their old home)
     OPTIONAL_ADL_VAR,
+    OPTIONAL_DRAIN_VAR,
     OPTIONAL_RAW_VAR,
     RAW_VARS,
     WAREHOUSE_BASENAME,
@@ -106,6 +107,8 @@ def raw_vars(raw_paths: dict[str, str | Path] | None) -> dict[str, str]:
         out[RAW_VARS[key]] = text if any(c in text for c in "*?[") else str(Path(text).resolve())
     if "positions" in (raw_paths or {}):
         out[OPTIONAL_RAW_VAR] = str(account_collateral_path(raw_paths["positions"]))
+        out[OPTIONAL_DRAIN_VAR] = str(_beside(raw_paths["positions"], "raw_cross_margin_drains",
+                                              NO_CROSS_MARGIN_DRAINS))
     if "liquidations" in (raw_paths or {}):
         out[OPTIONAL_ADL_VAR] = str(_beside(raw_paths["liquidations"], "raw_adl_fills",
                                             NO_ADL_FILLS))
@@ -123,6 +126,12 @@ NO_ACCOUNT_COLLATERAL = Path("data") / "sample" / "no_collateral" / "raw_account
 # raw_liquidations, so the ADL fills always come from the run of the fills they refer to; a
 # directory without one (an older simulation, a venue's files) gets the empty file: no ADL fills.
 NO_ADL_FILLS = Path("data") / "sample" / "no_adl" / "raw_adl_fills.csv"
+
+
+# The optional raw_cross_margin_drains file (simulator switch cross_margin_drain): read from
+# beside raw_positions, so the drains always come from the run of the positions they refer to; a
+# directory without one gets the empty file: no cross position's equity is drained.
+NO_CROSS_MARGIN_DRAINS = Path("data") / "sample" / "no_drains" / "raw_cross_margin_drains.csv"
 
 
 def _beside(path: str | Path, stem: str, empty: Path) -> Path:

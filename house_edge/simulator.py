@@ -152,6 +152,25 @@ COLLATERAL_VENUE = "binance"
 ADL_VENUE = "hyperliquid"
 ADL_WINDOW_MS = (1_760_130_964_832, 1_760_131_620_000)  # 21:16:04.832 - 21:27:00.000 UTC
 
+# ---- Binance multi-position cross-margin accounts (switch: Calibration.cross_margin_drain) -----
+# The simulator draws one position per account, so a cross position's backing equity is fixed
+# when it opens. On Binance a cross-margin account shares one equity among all its positions, and
+# in the crash its other legs (long altcoins, which fell further than BTC/ETH/BNB) drained the
+# equity behind the position the book holds. The switch gives every USDT-margined Binance cross
+# LONG opened before the shock (noon and afternoon books; ASSUMPTION: the other legs are longs,
+# as the book is, so a short's other legs gained) an amount drained from its backing equity from
+# CROSS_DRAIN_FROM_MINUTE on: backing equity x cross_margin_drain_share x U(0, 2) (mean = the
+# share; one draw per position from its own random stream, so the switch never redraws the
+# book). Written to raw_cross_margin_drains (position, venue, drained USD, from when); the
+# warehouse takes the drain off the margin left at each later fill, and beyond it the fund pays
+# (int_liquidation_fills_revenue). SIMPLIFICATION: the drain does not move the position's
+# liquidation in the simulator (a drained account would be closed somewhat earlier, at a less
+# adverse price); its size is calibrated to the fund's published outflow, so that bias is in
+# the calibrated size. No published figure sizes it (share of multi-position accounts, their
+# altcoin exposure): the Binance fund target is met BY CALIBRATION, not checked independently.
+CROSS_DRAIN_VENUE = "binance"
+CROSS_DRAIN_FROM_MINUTE = SHOCK_MINUTE  # 20:50 UTC: the altcoin legs fall with the shock
+
 
 def collateral_ratio(asset_idx: int, minute: float) -> float:
     """The collateral's Binance price / its reference value at ``minute`` (from 12:00 UTC)."""
@@ -220,6 +239,16 @@ class Calibration:
     # records the shares at the target's tolerance (a record, not read by the simulator).
     hyperliquid_adl_share: float = 0.42
     hyperliquid_adl_share_range: list[float] = field(default_factory=lambda: [0.38, 0.46])
+    # Switch: Binance multi-position cross-margin accounts whose other (altcoin) legs drain the
+    # equity behind the simulated position from the shock on (raw_cross_margin_drains; see
+    # CROSS_DRAIN_VENUE). Off: a cross position's backing equity is fixed at opening (the model
+    # before issue 15 item 2).
+    cross_margin_drain: bool = True
+    # Mean share of a drained position's backing equity lost on the account's other legs.
+    # CALIBRATED so Binance's BTC/ETH/BNB fund flow (central) is the published -186 M
+    # (calibration.calibrate_cross_margin_drain): that target is then met by calibration. The
+    # warehouse's low / high scenarios scale it (dbt vars cross_margin_drain_scale_*).
+    cross_margin_drain_share: float = 0.0
 
     @classmethod
     def load(cls, path: Path | None = None) -> Calibration:
@@ -244,6 +273,9 @@ class SimulationResult:
     # raw_adl_fills: one row per liquidation fill partly closed by auto-deleveraging
     # (Calibration.hyperliquid_adl); None = no ADL
     adl_fills: pd.DataFrame | None = None
+    # raw_cross_margin_drains: one row per Binance cross position whose backing equity the
+    # account's other legs drain from the shock on (Calibration.cross_margin_drain); None = none
+    cross_margin_drains: pd.DataFrame | None = None
 
 
 # ----------------------------------------------------------------------------- exogenous path
@@ -514,7 +546,7 @@ def _run(scale: float, seed: int, cal: Calibration, progress: Callable[[int, int
     # Positions drawn but not yet handed to the sink (in id order, which is the files' order).
     pending: dict[str, list[np.ndarray]] = {k: [] for k in (
         "venue", "symbol", "side_long", "entry_price", "quantity", "leverage", "mmr",
-        "maint_amount", "cross", "liq", "bankrupt", "opened_minute", "collateral")}
+        "maint_amount", "cross", "liq", "bankrupt", "opened_minute", "collateral", "drained")}
     pending_first_id = 0
     books: list[list[list[_Book]]] = [[[] for _ in range(n_s)] for _ in range(n_v)]
     next_id = 0
@@ -525,6 +557,7 @@ def _run(scale: float, seed: int, cal: Calibration, progress: Callable[[int, int
     # Binance accounts on depegging collateral, per symbol: arrays checked every depeg minute
     depeg_accounts: list[list[dict[str, np.ndarray]]] = [[] for _ in range(n_s)]
     collateral_vi = VENUES.index(COLLATERAL_VENUE)
+    drain_vi = VENUES.index(CROSS_DRAIN_VENUE)
     depeg_share = np.array([cal.depeg_collateral_share.get(a, 0.0) if cal.collateral_depeg
                             else 0.0 for a in COLLATERAL_ASSETS])
 
@@ -550,6 +583,8 @@ def _run(scale: float, seed: int, cal: Calibration, progress: Callable[[int, int
             sink.add("positions", positions)
             sink.add("account_collateral",
                      _account_collateral_frame(positions, chunk["collateral"]))
+            sink.add("cross_margin_drains",
+                     _cross_margin_drains_frame(positions, chunk["drained"]))
 
     def add_batch(vi: int, si: int, batch: dict[str, np.ndarray], minute: int,
                   price_now: float, min_distance: float = 0.0) -> None:
@@ -590,6 +625,15 @@ def _run(scale: float, seed: int, cal: Calibration, progress: Callable[[int, int
                     "margin": batch["qty"][on] * batch["entry"][on] / batch["leverage"][on],
                     "mmr": batch["mmr"][on], "maint": batch["maint_amount"][on],
                     "asset": collateral[on].astype(np.int8)})
+        # cross-margin drain: its own random stream too (switching it never redraws the book)
+        drained = np.zeros(n)
+        if (vi == drain_vi and cal.cross_margin_drain and cal.cross_margin_drain_share > 0
+                and minute < CROSS_DRAIN_FROM_MINUTE):
+            u = _venue_symbol_rng(seed, vi, si, 9000 + minute + 1).random(n)
+            on = batch["cross"] & batch["side_long"] & (collateral < 0)
+            backing = batch["qty"] * batch["entry"] / batch["leverage"]
+            drained = np.where(on, backing * cal.cross_margin_drain_share * 2.0 * u, 0.0)
+        pending["drained"].append(drained)
         for k in ("side_long", "leverage", "mmr", "maint_amount", "cross", "liq", "bankrupt"):
             pending[k].append(batch[k])
         pending["quantity"].append(quantity)
@@ -777,6 +821,21 @@ def _account_collateral_frame(positions: pd.DataFrame, collateral: np.ndarray) -
         "collateral_asset": np.array(COLLATERAL_ASSETS, dtype=object)[collateral[on]],
         "collateral_usd": np.round((held["quantity"] * held["entry_price"]
                                     / held["leverage"]).to_numpy(), 2),
+    })
+
+
+def _cross_margin_drains_frame(positions: pd.DataFrame, drained: np.ndarray) -> pd.DataFrame:
+    """raw_cross_margin_drains rows of a chunk of positions: the positions whose backing equity
+    the account's other legs drain (``drained`` > 0, USD) from CROSS_DRAIN_FROM_MINUTE on."""
+    drained = np.round(drained, 2)
+    on = drained > 0
+    held = positions.loc[on]
+    return pd.DataFrame({
+        "position_id": held["position_id"].to_numpy(),
+        "venue": held["venue"].to_numpy(),
+        "drained_usd": drained[on],
+        "drained_from_ms": np.full(int(on.sum()), WINDOW_START_MS
+                                   + CROSS_DRAIN_FROM_MINUTE * MINUTE_MS, dtype=np.int64),
     })
 
 
@@ -1087,12 +1146,16 @@ RAW_FILES = {"price_bars": "raw_price_bars", "positions": "raw_positions",
 # publish.raw_vars points at the file beside raw_positions (or at an empty one when absent).
 # Optional: Hyperliquid's ADL fills (Calibration.hyperliquid_adl), source simulator.adl_fills
 # through var raw_adl_fills_path (beside raw_liquidations, or an empty file when absent).
+# Optional: Binance cross positions drained by the account's other legs
+# (Calibration.cross_margin_drain), source simulator.cross_margin_drains through var
+# raw_cross_margin_drains_path (beside raw_positions, or an empty file when absent).
 OPTIONAL_RAW_FILES = {"account_collateral": "raw_account_collateral",
-                      "adl_fills": "raw_adl_fills"}
+                      "adl_fills": "raw_adl_fills",
+                      "cross_margin_drains": "raw_cross_margin_drains"}
 
 
 TABLES = ("price_bars", "positions", "liquidations", "account_collateral",
-          "adl_fills")  # in write order
+          "adl_fills", "cross_margin_drains")  # in write order
 
 
 class _FrameSink:
@@ -1115,7 +1178,8 @@ class _FrameSink:
         return SimulationResult(price_bars=whole("price_bars"), positions=whole("positions"),
                                 liquidations=whole("liquidations"),
                                 account_collateral=whole("account_collateral"),
-                                adl_fills=whole("adl_fills"))
+                                adl_fills=whole("adl_fills"),
+                                cross_margin_drains=whole("cross_margin_drains"))
 
 
 class _FileSink:
@@ -1225,6 +1289,8 @@ def write(result: SimulationResult, out_dir: Path, fmt: str = "csv") -> dict[str
         frames["account_collateral"] = result.account_collateral
     if result.adl_fills is not None:
         frames["adl_fills"] = result.adl_fills
+    if result.cross_margin_drains is not None:
+        frames["cross_margin_drains"] = result.cross_margin_drains
     try:
         for key, frame in frames.items():
             sink.add(key, frame)

@@ -37,6 +37,7 @@ def committed_sample():
         liquidations=pd.read_csv(SAMPLE / "raw_liquidations.csv"),
         account_collateral=pd.read_csv(SAMPLE / "raw_account_collateral.csv"),
         adl_fills=pd.read_csv(SAMPLE / "raw_adl_fills.csv"),
+        cross_margin_drains=pd.read_csv(SAMPLE / "raw_cross_margin_drains.csv"),
     )
 
 

@@ -73,3 +73,44 @@ def test_bad_adl_rows_land_in_quarantine_with_their_reason_and_counts_add_up(tmp
                        "exceeds_fill_quantity": 1, "invalid_side": 1,
                        "duplicate_liquidation_id": 2}
     assert loaded + sum(reasons.values()) == n_in + 1
+
+
+def test_bad_cross_margin_drain_rows_land_in_quarantine_with_their_reason_and_counts_add_up(
+        tmp_path):
+    """raw_cross_margin_drains (simulator switch cross_margin_drain), read from beside
+    raw_positions: a drain must refer to a loaded cross-margin position of its venue, be positive
+    with a start time, and appear once per position."""
+    import shutil
+
+    pos_path = tmp_path / "raw_positions.csv"
+    shutil.copy(SAMPLE / "raw_positions.csv", pos_path)
+    positions = pd.read_csv(pos_path)
+    drains = pd.read_csv(SAMPLE / "raw_cross_margin_drains.csv")
+    n_in = len(drains)
+    bad = drains.copy()
+    bad.loc[0, "drained_usd"] = -5.0  # negative drain
+    bad.loc[1, "position_id"] = 99_999_999  # no such position
+    bad.loc[2, "venue"] = "bybit"  # the position is Binance's
+    isolated = (positions["margin_mode"] == "isolated") & (positions["venue"] == "binance")
+    bad.loc[3, "position_id"] = int(positions.loc[isolated, "position_id"].iloc[0])
+    bad.loc[4, "drained_from_ms"] = None  # no start
+    bad = pd.concat([bad, bad.iloc[[10]]], ignore_index=True)  # the same position twice
+    bad["drained_from_ms"] = bad["drained_from_ms"].astype("Int64")
+    bad.to_csv(tmp_path / "raw_cross_margin_drains.csv", index=False)
+    db = tmp_path / "house_edge.duckdb"
+    variables = publish.raw_vars({"positions": pos_path})
+    assert variables["raw_cross_margin_drains_path"] == str(
+        (tmp_path / "raw_cross_margin_drains.csv").resolve())
+    publish.run_dbt(["build", "--select", "+stg_simulator__cross_margin_drains",
+                     "+stg_simulator__cross_margin_drains_quarantine",
+                     "--resource-type", "seed", "--resource-type", "model"],
+                    publish.project_root(), db, variables, echo=False)
+    with duckdb.connect(str(db), read_only=True) as con:
+        loaded = con.execute(
+            "select count(*) from staging.stg_simulator__cross_margin_drains").fetchone()[0]
+        reasons = dict(con.execute(
+            "select quarantine_reason, count(*) from"
+            " staging.stg_simulator__cross_margin_drains_quarantine group by 1").fetchall())
+    assert reasons == {"non_positive_drain": 1, "unknown_position": 2, "not_cross_margin": 1,
+                       "missing_drain_time": 1, "duplicate_position_id": 2}
+    assert loaded + sum(reasons.values()) == n_in + 1

@@ -87,6 +87,9 @@ def test_corrupted_sample_is_refused_naming_each_failed_expectation(published, t
     # the ADL fills belong to these liquidations (read from beside them; without them
     # Hyperliquid's vault result is another model's, and dbt would fail before the gate runs)
     shutil.copy(SAMPLE / "raw_adl_fills.csv", tmp_path / "raw_adl_fills.csv")
+    # likewise the cross-margin drains belong to these positions (without them Binance's fund
+    # misses its published result, and dbt would fail before the gate runs)
+    shutil.copy(SAMPLE / "raw_cross_margin_drains.csv", tmp_path / "raw_cross_margin_drains.csv")
     monkeypatch.setenv("HOUSE_EDGE_PUBLISHED_PATH", str(target))
     result = CliRunner().invoke(main, ["build", "--raw-dir", str(tmp_path), "--quiet"])
     assert result.exit_code != 0

@@ -43,7 +43,8 @@
     {%- set raw_vars = {'price_bars': 'raw_price_bars_path', 'positions': 'raw_positions_path',
                         'liquidations': 'raw_liquidations_path',
                         'account_collateral': 'raw_account_collateral_path',
-                        'adl_fills': 'raw_adl_fills_path'} -%}
+                        'adl_fills': 'raw_adl_fills_path',
+                        'cross_margin_drains': 'raw_cross_margin_drains_path'} -%}
     {%- do run_query('create schema if not exists simulator') -%}
     {%- for node in graph.sources.values() if node.source_name == 'simulator' and node.name in raw_vars -%}
         {%- set path = spark_absolute_path(var(raw_vars[node.name])) -%}

@@ -11,8 +11,9 @@
 -- A table, incremental (macros/incremental): every revenue mart and test reads its 3 rows per
 -- fill. A run recomputes the fills loaded since this table's last load and the fills of
 -- positions loaded since (a re-read position may carry another bankruptcy price); fills that
--- left staging are pruned. A change to the fee or mechanism seeds needs --full-refresh (the
--- daily run does one).
+-- left staging are pruned. A change to the fee or mechanism seeds, or a changed collateral or
+-- cross-margin drain file under unchanged fills and positions, needs --full-refresh (the daily
+-- run does one).
 with
 
 positions as (
@@ -45,6 +46,10 @@ fee_schedules as (
 
 account_collateral as (
     select * from {{ ref('stg_simulator__account_collateral') }}
+),
+
+cross_margin_drains as (
+    select * from {{ ref('stg_simulator__cross_margin_drains') }}
 ),
 
 collateral_depegs as (
@@ -157,8 +162,17 @@ fill_terms as (
             else 1 - (1 - depegged_collateral.low_price_ratio)
                 * {{ dbt.datediff('fills.liquidated_at', 'depegged_collateral.window_ends_at', 'millisecond') }}
                 / {{ dbt.datediff('depegged_collateral.low_at', 'depegged_collateral.window_ends_at', 'millisecond') }}
-        end as path_price_ratio
+        end as path_price_ratio,
+        -- multi-position cross margin (simulator switch cross_margin_drain): the equity the
+        -- account's other legs drained, on the liquidated share of the position, once the drain
+        -- has started (before the scenario's scale)
+        coalesce(cross_margin_drains.drained_usd * fills.quantity / nullif(fills.position_quantity, 0), 0)
+            as cross_margin_drained_usd
     from fills
+    left join cross_margin_drains
+        on fills.position_id = cross_margin_drains.position_id
+        and fills.venue = cross_margin_drains.venue
+        and fills.liquidated_at >= cross_margin_drains.drained_from
     left join (
         select
             account_collateral.account_id,
@@ -238,7 +252,12 @@ fills_with_terms as (
                 else fill_terms.path_price_ratio
             end),
             0
-        ) as collateral_depeg_loss_usd
+        ) as collateral_depeg_loss_usd,
+        fill_terms.cross_margin_drained_usd * case scenarios.scenario
+            when 'low' then {{ var('cross_margin_drain_scale_low') }}
+            when 'central' then {{ var('cross_margin_drain_scale_central') }}
+            else {{ var('cross_margin_drain_scale_high') }}
+        end as cross_margin_drain_usd
     from fill_terms
     cross join scenarios
     left join venue_scenario_rates
@@ -251,18 +270,26 @@ fills_with_terms as (
         and scenarios.scenario = clearance_symbol.scenario
 ),
 
--- the collateral's depeg loss comes off the margin left first; beyond it, the fund pays
+-- the collateral's depeg loss and the cross-margin drain come off the margin left first;
+-- beyond it, the fund pays
 with_collateral as (
     select
         *,
         greatest(price_margin_left_usd + price_loss_beyond_bankruptcy_usd
-            - collateral_depeg_loss_usd, 0) as margin_left_usd,
+            - collateral_depeg_loss_usd - cross_margin_drain_usd, 0) as margin_left_usd,
         least(price_margin_left_usd + price_loss_beyond_bankruptcy_usd
-            - collateral_depeg_loss_usd, 0) as loss_beyond_bankruptcy_usd,
+            - collateral_depeg_loss_usd - cross_margin_drain_usd, 0) as loss_beyond_bankruptcy_usd,
         -- the part of the loss beyond bankruptcy that only the collateral's depeg caused
         least(price_margin_left_usd + price_loss_beyond_bankruptcy_usd
             - collateral_depeg_loss_usd, 0) - price_loss_beyond_bankruptcy_usd
-            as collateral_depeg_shortfall_usd
+            as collateral_depeg_shortfall_usd,
+        -- the further part the cross-margin drain caused (part of payout_beyond_bankruptcy in
+        -- fct_insurance_fund_flows)
+        least(price_margin_left_usd + price_loss_beyond_bankruptcy_usd
+            - collateral_depeg_loss_usd - cross_margin_drain_usd, 0)
+            - least(price_margin_left_usd + price_loss_beyond_bankruptcy_usd
+                - collateral_depeg_loss_usd, 0)
+            as cross_margin_drain_shortfall_usd
     from fills_with_terms
 ),
 
@@ -305,6 +332,8 @@ final as (
         loss_beyond_bankruptcy_usd,
         collateral_depeg_loss_usd,
         collateral_depeg_shortfall_usd,
+        cross_margin_drain_usd,
+        cross_margin_drain_shortfall_usd,
         -- the part of the loss beyond bankruptcy the fund or vault pays; ADL passes the rest to
         -- profitable counterparties (not the venue's money)
         loss_beyond_bankruptcy_usd - adl_loss_share * loss_beyond_bankruptcy_usd as insurance_payout_usd,

@@ -4,7 +4,10 @@
 --   clearance_fee            Binance-style fee on the liquidated amount, capped by the margin left
 --   margin_surplus           margin left after the fee that the fund or vault keeps (Bybit's
 --                            takeover at the bankruptcy price, HLP's backstop)
---   payout_beyond_bankruptcy the whole loss on fills beyond the bankruptcy price (negative)
+--   payout_beyond_bankruptcy the whole loss on fills beyond the bankruptcy price (negative),
+--                            including what the drain of multi-position cross-margin accounts
+--                            added (int_liquidation_fills_revenue.cross_margin_drain_shortfall_usd;
+--                            simulator switch cross_margin_drain)
 --   collateral_depeg_shortfall the further loss beyond bankruptcy on accounts whose collateral
 --                            (USDe / wBETH / BNSOL) depegged on Binance (negative; seed
 --                            collateral_depegs, simulator switch collateral_depeg)
