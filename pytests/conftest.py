@@ -21,6 +21,35 @@ if _WORKER:
 DBT_TARGET = Path(os.environ.get("DBT_TARGET_PATH", ROOT / "target"))
 
 
+# `make test` runs two workers, each taking whole files (`--dist loadfile` in pyproject.toml:
+# a module's fixtures, often a dbt build, are set up once, not once per worker). The files are
+# handed out in this order, the longest first (measured, --durations), so that neither worker is
+# left with a long file at the end; files not listed follow in collection order.
+SLOWEST_FIRST = (  # seconds of a run at load ~6.5 (files' setup + calls), 2026-11-27
+    "test_concurrency.py",          # ~456 (with the shared sample build it needs first)
+    "test_readme_paths.py",         # ~435
+    "test_orchestration.py",        # ~304
+    "test_calibration_targets.py",  # ~230
+    "test_incremental.py",          # ~200
+    "test_validate.py",             # ~172
+    "test_venue_file_inputs.py",    # ~133
+    "test_scheduled_job.py",        # ~128
+    "test_collateral_depeg.py",     # ~114
+    "test_venue_files.py",          # ~88
+    "test_publish.py",              # ~81
+    "test_venue_price_bars.py",     # ~80
+    "test_revenue_vars.py",         # ~75
+    "test_simulator.py",            # ~73
+    "test_quarantine.py",           # ~69
+    "test_report.py", "test_metrics.py", "test_corpus.py", "test_job_inputs.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: keeps the rest
+
+
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
@@ -42,17 +71,40 @@ def committed_sample():
 
 
 # --- one published sample warehouse, built once, shared by the publish, gate, BI-access,
-# endpoint and crash tests (a sample build with its gate costs ~45 s on 2 cores) -------------
+# endpoint and crash tests (a sample build with its gate costs ~45 s on 2 cores). Under xdist
+# the first worker to need it builds it into the run's shared temporary directory, under a
+# lock; the other worker waits for it and reads the same file (never changed by a test). ------
+def _build_published_sample(directory: Path):
+    from house_edge import publish
+
+    target = directory / "house_edge.duckdb"
+    raw = {k: SAMPLE / f"raw_{k}.csv" for k in ("price_bars", "positions", "liquidations")}
+    report = publish.build_and_publish(raw_paths=raw, target=target, echo=False)
+    return target, report
+
+
 @pytest.fixture(scope="session")
 def published_sample_build(tmp_path_factory):
     """The committed sample built and published once (a real `build_and_publish`): the
     published file and its BuildReport. Never changed by a test: use copy_published_sample."""
-    from house_edge import publish
+    if not _WORKER:
+        return _build_published_sample(tmp_path_factory.mktemp("published_sample"))
+    import fcntl
+    import pickle
+    import shutil
 
-    target = tmp_path_factory.mktemp("published_sample") / "house_edge.duckdb"
-    raw = {k: SAMPLE / f"raw_{k}.csv" for k in ("price_bars", "positions", "liquidations")}
-    report = publish.build_and_publish(raw_paths=raw, target=target, echo=False)
-    return target, report
+    # xdist gives each worker <run's basetemp>/<worker>: the parent is this run's, shared.
+    shared = tmp_path_factory.getbasetemp().parent / "published_sample"
+    shared.mkdir(exist_ok=True)
+    record = shared / "build.pickle"
+    with (shared / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes (or the worker dies)
+        if record.exists():
+            return pickle.loads(record.read_bytes())
+        shutil.rmtree(shared / "warehouse", ignore_errors=True)  # a failed attempt's debris
+        built = _build_published_sample(shared / "warehouse")
+        record.write_bytes(pickle.dumps(built))
+        return built
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -80,8 +81,12 @@ def test_readme_paths_in_sequence_lose_no_fill_and_never_write_the_published_fil
     before = sha1(published)
 
     # 2. plain dbt, as the README says: builds the development file, not the published one.
+    #    This is also `make test`'s run of every data test AND unit test on the sample (house-edge
+    #    build leaves the unit tests out): it must pass, with the unit tests in it.
     step = run(checkout, dbt("build"))
     assert step.returncode == 0, step.stdout[-3000:]
+    assert re.search(r"Finished running .*\b[1-9]\d* unit tests", step.stdout), \
+        step.stdout[-3000:]
     assert "not published" in step.stdout
     assert sha1(published) == before
     assert count(dev, "select count(*) from marts.fct_liquidations") == RAW_FILLS

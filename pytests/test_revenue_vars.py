@@ -30,8 +30,13 @@ def _build(tmp_path, name: str, variables: dict[str, str]) -> dict:
     return {"fees": fees, "flows": flows, "ratios": ratios}
 
 
-def test_the_fee_tier_mix_moves_only_the_excess_volume_fee_and_the_ratio(tmp_path):
-    base = _build(tmp_path, "base", {})
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> dict:
+    """The ledgers at the project's own vars: one build, the baseline of both tests."""
+    return _build(tmp_path_factory.mktemp("revenue_vars"), "base", {})
+
+
+def test_the_fee_tier_mix_moves_only_the_excess_volume_fee_and_the_ratio(base, tmp_path):
     doubled = _build(tmp_path, "doubled", {"revenue_excess_volume_fee_rate_central": "0.0008"})
     # the fund ledger does not see fee rates (sums equal up to DuckDB's parallel summation order)
     assert doubled["flows"] == pytest.approx(base["flows"], rel=1e-12)
@@ -47,8 +52,7 @@ def test_the_fee_tier_mix_moves_only_the_excess_volume_fee_and_the_ratio(tmp_pat
         assert new_ratio == pytest.approx(ratio * income / new_income, rel=1e-9)
 
 
-def test_a_longer_backstop_unwind_moves_only_the_vaults_unwind_pnl(tmp_path):
-    base = _build(tmp_path, "base", {})
+def test_a_longer_backstop_unwind_moves_only_the_vaults_unwind_pnl(base, tmp_path):
     longer = _build(tmp_path, "longer", {"backstop_unwind_minutes_central": "90"})
     assert longer["fees"] == pytest.approx(base["fees"], rel=1e-12)  # income ignores the vault
     changed = {k for k in base["flows"]
