@@ -73,6 +73,7 @@ def metrics(published_sample, tmp_path_factory):
     subprocess.run([str(Path(sys.executable).parent / "dbt"), "parse", "--project-dir", str(ROOT)],
                    cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
     assert (target / "semantic_manifest.json").exists(), "dbt parse writes semantic_manifest.json"
+    env["HOUSE_EDGE_SEMANTIC_MANIFEST"] = str(target / "semantic_manifest.json")
     proc = subprocess.run([sys.executable, str(ROOT / "pytests/mf_queries.py")],
                           input=json.dumps(list(QUERIES.values())), cwd=ROOT, env=env,
                           text=True, capture_output=True, timeout=300)
