@@ -278,6 +278,11 @@ class Headline:
                 f"{_musd(r['modelled_high_usd'])}; published {r['published_metric']} "
                 f"{_musd(r['published_low_usd'])} to {_musd(r['published_high_usd'])}: "
                 f"{r['reconciliation_status']}")
+        if any(r["reconciliation_status"] == "overlaps" for r in self.reconciliation):
+            out.append("  overlaps by calibration, not as independent checks: Binance's "
+                       "cross-margin drain and HLP's unwind horizon are sized to these published "
+                       "figures "
+                       "(README \"The answer\")")
         if any(r["reconciliation_status"] == "misses" for r in self.reconciliation):
             out.append("  misses: the simulator lacks a mechanism that moved this fund or vault "
                        "on the day, or sizes one wrongly (README \"The answer\")")
