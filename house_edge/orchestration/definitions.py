@@ -18,13 +18,15 @@
 Configuration comes from the environment, like the CLI: HOUSE_EDGE_PUBLISHED_PATH (default
 warehouse/house_edge.duckdb), HOUSE_EDGE_RAW_LIQUIDATIONS / _PRICE_BARS / _POSITIONS (a file or
 glob; default the committed sample). ``dagster dev`` in the repo root loads this module
-(pyproject ``[tool.dagster]``, workspace.yaml); the dbt manifest is prepared here when missing.
+(pyproject ``[tool.dagster]``, workspace.yaml); the dbt manifest is prepared here when missing
+or older than a project file.
 """
 
 
 import json
 import os
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -59,21 +61,40 @@ PROJECT_DIR = config.package_project_root()
 RAW_ENV = {"liquidations": "HOUSE_EDGE_RAW_LIQUIDATIONS", "price_bars": "HOUSE_EDGE_RAW_PRICE_BARS",
            "positions": "HOUSE_EDGE_RAW_POSITIONS"}
 
-dbt_project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
+# dbt's own DBT_TARGET_PATH is honoured (pytest's workers each have one; see pytests/conftest.py).
+dbt_project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR,
+                         target_path=os.environ.get("DBT_TARGET_PATH", "target"))
 
 
 def prepare_manifest() -> None:
-    """``dbt parse`` into the project's target path, with this environment's dbt (dagster-dbt's
-    own preparer looks for ``dbt`` on PATH, which a not-activated virtualenv does not have)."""
-    subprocess.run([publish_mod.dbt_executable(), "parse", "--quiet",
-                    "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
-                    "--target-path", str(dbt_project.target_path)],
-                   cwd=PROJECT_DIR, check=True)
+    """``dbt parse`` with this environment's dbt (dagster-dbt's own preparer looks for ``dbt`` on
+    PATH, which a not-activated virtualenv does not have), into a directory of its own; the
+    manifest then replaces the target path's in one rename. Two processes loading these definitions
+    at once (pytest's workers collecting, a `dagster dev` beside a job) each parse, and a reader
+    never sees a manifest half written — dbt writes its artifacts in place."""
+    manifest = dbt_project.manifest_path
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=manifest.parent, prefix=".parse-") as work:
+        subprocess.run([publish_mod.dbt_executable(), "parse", "--quiet",
+                        "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
+                        "--target-path", work, "--log-path", work],
+                       cwd=PROJECT_DIR, check=True)
+        os.replace(Path(work) / "manifest.json", manifest)
 
 
-# A fresh checkout has no manifest: prepare it. Under `dagster dev`, re-parse on every load so
-# model edits show up.
-if not dbt_project.manifest_path.exists() or dbt_project.preparer.using_dagster_dev():
+def manifest_is_stale() -> bool:
+    """No manifest yet (a fresh checkout), or a project file newer than it (an edit since)."""
+    manifest = dbt_project.manifest_path
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    files = [PROJECT_DIR / "dbt_project.yml"] + [
+        f for d in ("models", "macros", "seeds", "tests") for f in (PROJECT_DIR / d).rglob("*")]
+    return any(f.is_file() and f.stat().st_mtime > built for f in files)
+
+
+# Under `dagster dev`, re-parse on every load so model edits show up.
+if manifest_is_stale() or dbt_project.preparer.using_dagster_dev():
     prepare_manifest()
 
 
