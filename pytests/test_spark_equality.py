@@ -50,11 +50,10 @@ IGNORED_COLUMNS = {
     "loaded_at": "the run's start time, stamped by each build",
     "built_at": "the run's start time (build_info)",
     "dbt_invocation_id": "a new id per dbt invocation (build_info)",
-    # Fingerprints of the inputs an incremental model was built from: a hash of doubles cast to
-    # text, which each engine formats its own way (1e-07 vs 1.0E-7). Used only to compare a
-    # build with the next build on the same engine.
+    # The fingerprint of the price bars fct_position_outcomes was built from: a hash of doubles
+    # cast to text, which each engine formats its own way (1e-07 vs 1.0E-7). Used only to
+    # compare a build with the next build on the same engine.
     "price_path_version": "engine-specific fingerprint (hash of doubles formatted as text)",
-    "inputs_version": "engine-specific fingerprint (hash of doubles formatted as text)",
 }
 
 DUCKDB_TO_SPARK = {
