@@ -1,6 +1,5 @@
 {#-
-    Incremental loads, the pattern behind the large facts (README "Incremental models";
-    _incremental__macros.yml): raw files -> a `*_checked` staging model incremental BY FILE
+    Incremental loads, the pattern behind the large facts (README "Incremental models"): raw files -> a `*_checked` staging model incremental BY FILE
     (only new and changed files are read; their rows replaced, delete+insert on source_file);
     downstream facts incremental by ROW or BUCKET (what the upstream (re)wrote since their own
     last `loaded_at`, plus the lookback; rows whose key left the upstream pruned). Every row
@@ -12,8 +11,10 @@
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }})
 {%- endmacro %}
 
-{#- Snapshotted BEFORE the read, so a file appended to while this run reads it has changed by the
-    next run's snapshot, and is read again then. read_blob: metadata only, no content read. -#}
+{#- The files `raw_path` (the source's var: a file or glob) matches, as [path, bytes, modification
+    time in us], snapshotted BEFORE the read, so a file appended to while this run reads it has
+    changed by the next run's snapshot, and is read again then. read_blob: metadata only, no
+    content read. Empty at parse time. -#}
 {% macro incremental_raw_file_versions(raw_path) -%}
     {{ return(adapter.dispatch('incremental_raw_file_versions', 'house_edge')(raw_path)) }}
 {%- endmacro %}
@@ -45,9 +46,15 @@
     {{ return(run_query(list_sql).rows | map('list') | list) }}
 {%- endmacro %}
 
-{#- The dict of _incremental__macros.yml. Loaded keys count only the files the raw path still
-    matches and that are not re-read (issue 14): the same data under another path (relative vs
-    absolute, a new glob) is re-read, never quarantined as a duplicate of rows about to be pruned. -#}
+{#- For a `*_checked` staging model incremental by file (stg_simulator__liquidations_checked) over
+    `source_relation` read from `raw_path`, keyed on the raw rows' `key`, a dict:
+    * raw_relation: the source, on an incremental run filtered to the new and changed files (a
+      constant IN list on `filename`: DuckDB opens no other file);
+    * loaded_keys_relation: the keys that passed in earlier runs from files not re-read now (none
+      on a build from scratch). Only the files the raw path still matches count (issue 14): the
+      same data under another path (relative vs absolute, a new glob) is re-read, never
+      quarantined as a duplicate of rows about to be pruned;
+    * versions_relation: each file's version (incremental_raw_file_versions), stamped on its rows. -#}
 {% macro incremental_checked_inputs(source_relation, raw_path, key) -%}
     {%- set file_versions = incremental_raw_file_versions(raw_path) -%}
     {%- set versions_relation -%}
@@ -99,6 +106,9 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- Predicate on the upstream (`upstream_alias`) of a row-keyed incremental model: the rows it wrote
+    since this model's last load, and those within var `incremental_lookback_minutes` of this
+    model's newest `event_time` (late joins are re-done). True on a build from scratch. -#}
 {% macro incremental_rows_to_recompute(upstream_alias, event_time) -%}
     {%- if is_incremental() -%}
         (
@@ -113,17 +123,11 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Only valid when is_incremental(). -#}
-{% macro incremental_first_bucket_to_recompute(upstream_relation, event_time, grain) -%}
-    (
-        select {{ dbt.date_trunc(grain, 'min(' ~ event_time ~ ')') }}
-        from {{ upstream_relation }}
-        where loaded_at > (select max(loaded_at) from {{ this }})
-    )
-{%- endmacro %}
-
-{#- After the merge every upstream key is in `this`, so equal row counts mean equal key sets: the
-    anti-join (a scan of both) runs only when the counts differ. -#}
+{#- post_hook of a row-keyed incremental model: deletes its rows whose `key` left
+    `upstream_relation` (a re-read file now quarantines or lacks a row). The model holds
+    `rows_per_key` rows per upstream key, of the upstream rows matching `upstream_filter`. After
+    the merge every upstream key is in `this`, so equal row counts mean equal key sets: the
+    anti-join (a scan of both) runs only when the counts differ. A no-op on a full build. -#}
 {% macro incremental_prune_missing_keys(upstream_relation, key, rows_per_key=1, upstream_filter=none) -%}
     {%- if is_incremental() and execute -%}
         {%- set counts = run_query("select (select count(*) from " ~ this ~ "), (select "
@@ -142,6 +146,8 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- post_hook of a `*_checked` model: deletes the rows of files `raw_path` no longer matches (a
+    file removed from the capture). A no-op on a build from scratch. -#}
 {% macro incremental_prune_missing_files(raw_path) -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
