@@ -297,7 +297,7 @@ def scheduled_run(raw_liquidations: str | None, raw_price_bars: str | None,
                    err=fresh.status != "pass")
     timing = ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items())
     warnings = report.validation.warnings if report.validation else []
-    click.echo(f"{report.kind} run: {report.reason}")
+    click.echo(f"{report.plan.kind} run: {report.plan.reason}")
     click.echo(f"published {report.published_path} ({timing}); gate passed with "
                f"{len(warnings)} warning(s); incremental state {report.state_path}")
 

@@ -17,11 +17,10 @@ import json
 import sys
 
 
-def main(argv: list[str] | None = None) -> int:
+def main() -> int:
     from dbt.cli.main import dbtRunner  # first: the caller decides what to run meanwhile
 
-    argv = argv if argv is not None else sys.argv[1:]
-    spec = json.loads(argv[0] if argv else sys.stdin.read())
+    spec = json.loads(sys.stdin.read())
     common = spec.get("common", [])
     # No manifest.json here: the build writes it (with run_results.json) when it ends. The
     # partial-parse cache is written either way.

@@ -50,12 +50,19 @@ class SourceFreshness:
 
 
 @dataclass
+class RunPlan:
+    kind: str  # "hourly" (incremental, the hourly tests) or "full" (every node)
+    reason: str  # why this kind of run, and what it selected
+    full_refresh: bool = False
+    selection: list[str] = field(default_factory=list)  # --select/--exclude arguments
+    changed_inputs: list[str] | None = None  # hourly: the raw inputs whose files changed
+
+
+@dataclass
 class JobReport(BuildReport):
     state_path: Path = Path()
     freshness: list[SourceFreshness] = field(default_factory=list)
-    kind: str = "full"  # "hourly" (incremental, the hourly tests) or "full" (every node)
-    reason: str = ""  # why this kind of run, and what it selected
-    changed_inputs: list[str] | None = None  # hourly: the raw inputs whose files changed
+    plan: RunPlan | None = None
 
 
 def state_path(target: Path) -> Path:
@@ -67,6 +74,13 @@ def dbt_target_path(state: Path, purpose: str = "build") -> Path:
     """dbt's target directory for a state file: its own, so the partial-parse cache (keyed on
     the profile and the vars) stays valid from one scheduled run to the next."""
     return state.parent / f"dbt_target_{purpose}"
+
+
+def _freshness_command(state: Path) -> tuple[dict, Path]:
+    """The dbt session command of ``dbt source freshness`` for a state, and its output file."""
+    out = state.parent / "sources.json"
+    out.unlink(missing_ok=True)
+    return {"args": ["source", "freshness", "--output", str(out)], "check": False}, out
 
 
 def _parse_freshness(out: Path) -> list[SourceFreshness]:
@@ -85,10 +99,8 @@ def source_freshness(root: Path, state: Path, variables: dict[str, str]
     source assets; the cron job runs it in its build's session). The raw files are read in
     place: no warehouse file is opened, so it never contends with a build for the state."""
     state.parent.mkdir(parents=True, exist_ok=True)
-    out = state.parent / "sources.json"  # dbt source freshness --output
-    out.unlink(missing_ok=True)
-    finish_dbt_session(start_dbt_session(root, Path(":memory:"), echo=False),
-                       [{"args": ["source", "freshness", "--output", str(out)], "check": False}],
+    command, out = _freshness_command(state)
+    finish_dbt_session(start_dbt_session(root, Path(":memory:"), echo=False), [command],
                        root, variables, ("--target-path", str(dbt_target_path(state, "freshness"))))
     return _parse_freshness(out)
 
@@ -120,16 +132,7 @@ def job_run(target: Path, variables: dict, echo: bool = True) -> Run:
                keep_build_file=True)
 
 
-@dataclass
-class RunPlan:
-    kind: str  # "hourly" or "full"
-    reason: str
-    full_refresh: bool = False
-    selection: list[str] = field(default_factory=list)  # --select/--exclude arguments
-    changed_inputs: list[str] | None = None  # None: not compared
-
-
-def plan_run(state: Path, now: job_inputs.Fingerprint, full_refresh: bool = False,
+def plan_run(state: Path, now: dict, full_refresh: bool = False,
              all_tests: bool = False) -> RunPlan:
     """Which kind of run the job does, and what it selects (house_edge.job_inputs)."""
     if full_refresh:
@@ -141,7 +144,7 @@ def plan_run(state: Path, now: job_inputs.Fingerprint, full_refresh: bool = Fals
     then = job_inputs.load(state)
     if then is None:  # the last run failed or was interrupted (or predates the record)
         return RunPlan("full", "no record that the last run finished: every model and test")
-    if then.project != now.project:
+    if then["project"] != now["project"]:
         return RunPlan("full", "the dbt project or its vars changed since the state was built",
                        full_refresh=True)
     changed = job_inputs.changed_inputs(then, now)
@@ -166,17 +169,16 @@ def run_job(raw_paths: dict[str, str | Path] | None = None, target: Path | None 
         run.session.kill()
         run.session.communicate()
         raise
-    report.kind, report.reason, report.changed_inputs = plan.kind, plan.reason, plan.changed_inputs
+    report.plan = plan
     job_inputs.discard(state)  # a run that fails part-way makes the next one build everything
     if plan.full_refresh:  # into a new file: the old tables' blocks would double the file
         for stale in (state, state.with_name(state.name + ".wal")):
             stale.unlink(missing_ok=True)
-    out = state.parent / "sources.json"  # dbt source freshness --output
-    out.unlink(missing_ok=True)
+    freshness, out = _freshness_command(state)
     run.dbt_commands = [
         {"args": ["build", *(["--full-refresh"] if plan.full_refresh else []), *plan.selection,
                   *WAREHOUSE_BUILD_EXCLUDES]},
-        {"args": ["source", "freshness", "--output", str(out)], "check": False}]
+        freshness]
 
     def built() -> None:
         job_inputs.save(state, now)

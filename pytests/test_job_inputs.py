@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from house_edge import job_inputs, publish, scheduled
+from house_edge import config, job_inputs, publish, scheduled
 from pytests.conftest import ROOT, SAMPLE
 
 
@@ -30,7 +30,7 @@ def _raw(tmp_path: Path) -> dict[str, str]:
 def test_fingerprint_sees_a_new_file_and_an_appended_row_and_nothing_else(tmp_path):
     variables = _raw(tmp_path)
     before = job_inputs.fingerprint(ROOT, variables)
-    assert len(before.inputs["simulator.liquidations"]) == 1
+    assert len(before["inputs"]["simulator.liquidations"]) == 1
     assert job_inputs.changed_inputs(before, job_inputs.fingerprint(ROOT, variables)) == []
 
     raw = tmp_path / "raw"
@@ -43,9 +43,9 @@ def test_fingerprint_sees_a_new_file_and_an_appended_row_and_nothing_else(tmp_pa
     assert job_inputs.changed_inputs(after_new_file, job_inputs.fingerprint(ROOT, variables)) \
         == ["simulator.positions"]
     # the vars are part of the project's hash; the raw paths' files are not
-    assert before.project == after_new_file.project
-    assert job_inputs.fingerprint(ROOT, {**variables, "wave_quiet_buckets": 9}).project \
-        != before.project
+    assert before["project"] == after_new_file["project"]
+    assert job_inputs.fingerprint(ROOT, {**variables, "wave_quiet_buckets": 9})["project"] \
+        != before["project"]
 
 
 def test_plan_run_picks_the_kind_of_run_and_its_selection(tmp_path):
@@ -60,7 +60,7 @@ def test_plan_run_picks_the_kind_of_run_and_its_selection(tmp_path):
     assert (plan.kind, plan.full_refresh) == ("full", False)
     assert scheduled.plan_run(state, now, full_refresh=True).full_refresh
 
-    job_inputs.save(state, job_inputs.Fingerprint(project="another project", inputs=now.inputs))
+    job_inputs.save(state, {**now, "project": "another project"})
     plan = scheduled.plan_run(state, now)
     assert (plan.kind, plan.full_refresh) == ("full", True)
 
@@ -69,9 +69,9 @@ def test_plan_run_picks_the_kind_of_run_and_its_selection(tmp_path):
     assert (plan.kind, plan.changed_inputs) == ("hourly", [])
     assert plan.selection[:2] == ["--select", "build_info"] and "source:" not in str(plan)
 
-    stale = json.loads(now.to_json())
+    stale = json.loads(json.dumps(now))
     stale["inputs"]["simulator.liquidations"] = []
-    job_inputs.save(state, job_inputs.Fingerprint(**stale))
+    job_inputs.save(state, stale)
     plan = scheduled.plan_run(state, now)
     assert (plan.kind, plan.changed_inputs) == ("hourly", ["simulator.liquidations"])
     assert "source:simulator.liquidations+,resource_type:model" in plan.selection
@@ -103,8 +103,11 @@ GENERATED_FROM_VARS_ONLY = {"metricflow_time_spine"}
 
 
 def test_every_model_reading_a_file_is_reachable_from_a_recorded_input(manifest):
-    """A model that reads a raw file without being a descendant of one of INPUT_SELECTIONS
-    would never be rebuilt by an hourly run: the job would publish it stale."""
+    """A model that reads a raw file without being a descendant of a recorded input would never
+    be rebuilt by an hourly run: the job would publish it stale. And every recorded input names
+    a dbt source or tag (an input named after a var that is no source would select nothing)."""
+    selections = {job_inputs.selector(name) for name in job_inputs.input_paths(
+        config.project_vars(ROOT))}
     nodes = manifest["nodes"]
     models = {k: v for k, v in nodes.items() if v["resource_type"] == "model"}
     roots = {v["name"]: v for v in models.values()
@@ -115,9 +118,8 @@ def test_every_model_reading_a_file_is_reachable_from_a_recorded_input(manifest)
     for name, node in roots.items():
         reads = [d for d in node["depends_on"]["nodes"] if d.startswith("source.")]
         covered = (
-            any(f"source:{d.removeprefix('source.house_edge.')}+" in job_inputs.INPUT_SELECTIONS
-                .values() for d in reads)
-            or any(f"tag:{t}+" in job_inputs.INPUT_SELECTIONS.values() for t in node["tags"])
+            any(f"source:{d.removeprefix('source.house_edge.')}+" in selections for d in reads)
+            or any(f"tag:{t}+" in selections for t in node["tags"])
             or name in job_inputs.EVERY_RUN
             # reads no data at all (MetricFlow's time spine: generated from the event-window
             # vars, so only a project change, i.e. a full run, changes it); named, so a model
@@ -126,15 +128,16 @@ def test_every_model_reading_a_file_is_reachable_from_a_recorded_input(manifest)
             or (name in READS_ONLY_SEEDS and all(d.startswith("seed.")
                                                  for d in node["depends_on"]["nodes"])))
         assert covered, (f"{name} reads from no input the scheduled job records "
-                         f"(house_edge/job_inputs.py INPUT_SELECTIONS); depends on "
+                         f"(house_edge/job_inputs.py input_paths); depends on "
                          f"{node['depends_on']['nodes']}")
-    assert {f"{s}+" for s in sources} <= set(job_inputs.INPUT_SELECTIONS.values())
+    tags = {f"tag:{t}+" for n in nodes.values() for t in n.get("tags", [])}
+    assert {f"{s}+" for s in sources} <= selections <= {f"{s}+" for s in sources} | tags
 
 
 def test_views_stamped_at_creation_are_recreated_when_their_input_changes(manifest):
     """A view whose SQL holds a value of the run that created it (incremental_loaded_at,
     run_started_at, invocation_id) is stale when left out; hourly runs recreate views only
-    downstream of INPUTS_RECREATING_VIEWS."""
+    downstream of TAGGED_INPUTS."""
     models = {v["unique_id"]: v for v in manifest["nodes"].values()
               if v["resource_type"] == "model"}
     parents = {k: set(v["depends_on"]["nodes"]) for k, v in models.items()}
@@ -154,9 +157,7 @@ def test_views_stamped_at_creation_are_recreated_when_their_input_changes(manife
                and any(s in v["raw_code"] for s in ("incremental_loaded_at", "run_started_at",
                                                      "invocation_id"))]
     assert any(v["name"] == "int_liquidations_unioned" for v in stamped)
-    recreating_tags = {s.removeprefix("tag:").rstrip("+")
-                       for k, s in job_inputs.INPUT_SELECTIONS.items()
-                       if k in job_inputs.INPUTS_RECREATING_VIEWS}
+    recreating_tags = job_inputs.TAGGED_INPUTS
     for view in stamped:
         roots = upstream_roots(view["unique_id"])
         assert any(set(models[r]["tags"]) & recreating_tags for r in roots if r in models), (

@@ -52,13 +52,13 @@ def test_hourly_runs_publish_new_files_and_a_gate_failure_publishes_nothing(tmp_
     target = tmp_path / "served" / "house_edge.duckdb"
 
     first = scheduled.run_job(raw_paths=paths, target=target, echo=False)
-    assert first.kind == "full"
+    assert first.plan.kind == "full"
     n_before = _count(target, "select count(*) from marts.fct_liquidations")
     assert {f.source for f in first.freshness} >= {"simulator.liquidations"}
 
     write("liquidations_b.csv", new_hour)  # the next hour arrives
     second = scheduled.run_job(raw_paths=paths, target=target, echo=False)
-    assert (second.kind, second.changed_inputs) == ("hourly", ["simulator.liquidations"])
+    assert (second.plan.kind, second.plan.changed_inputs) == ("hourly", ["simulator.liquidations"])
     # only the models downstream of the changed input ran, and no view was recreated
     run_results = json.loads((scheduled.dbt_target_path(second.state_path)
                               / "run_results.json").read_text())
