@@ -26,16 +26,6 @@ import duckdb
 from house_edge import config, publish, venue_files
 
 WINDOW_START_MS = 1760097600000  # 2025-10-10 12:00:00 UTC, var event_window_start
-MODELS = {
-    "klines-csv": "stg_binance__price_bars",
-    "forceorder-csv": "stg_binance__liquidations",
-    "forceorder-jsonl": "stg_binance__liquidations",
-    "funding-rate-csv": "stg_binance__funding_rates",
-    "all-liquidation-jsonl": "stg_bybit__liquidations",
-    "liquidation-orders-jsonl": "stg_okx__liquidations",
-    "fills-jsonl": "stg_hyperliquid__liquidations",
-    "historical-liquidations-csv": "stg_hyperliquid__account_liquidations",
-}
 SYMBOLS = "['BTC', 'ETH', 'SOL', 'XRP', 'DOGE']"
 PRICES = "[101500.0, 3400.0, 141.3, 2.31, 0.19]"
 
@@ -45,7 +35,15 @@ def _t(step_ms: str) -> str:
     return f"({WINDOW_START_MS} + i * {step_ms})"
 
 
-# format -> (file name, records per generated line, SQL selecting `line` from range(n) t(i))
+def staging_model(fmt: str) -> str:
+    """The format's staging model, from the registry (venue_files.formats(), dbt var
+    venue_file_formats): stg_<venue>__<kind>, the rule pytests/test_venue_files.py checks."""
+    venue, kind = venue_files.formats()[fmt]
+    return f"stg_{venue}__{kind}"
+
+
+# format -> (file name, records per generated line, SQL selecting `line` from range(n) t(i)):
+# the formats benchmarked
 def _generators() -> dict[str, tuple[str, int, str]]:
     sym = f"{SYMBOLS}[1 + i % 5]"
     px = f"{PRICES}[1 + i % 5]"
@@ -127,7 +125,7 @@ def time_model(fmt: str, files: list[Path], work: Path) -> float:
     target = work / f"target-{fmt}"
     # the model and the seeds it reads; no tests (only the model's own time is reported)
     cmd = [publish.dbt_executable(), "build", "--select", "symbols", "okx_contract_values",
-           MODELS[fmt], "--exclude-resource-type", "test", "unit_test",
+           staging_model(fmt), "--exclude-resource-type", "test", "unit_test",
            "--project-dir", str(root), "--profiles-dir", str(root),
            "--target-path", str(target), "--vars", json.dumps(variables)]
     env = dict(os.environ, HOUSE_EDGE_DUCKDB_PATH=str(db))
@@ -136,13 +134,13 @@ def time_model(fmt: str, files: list[Path], work: Path) -> float:
         raise RuntimeError(f"dbt run for {fmt} failed:\n{proc.stdout[-3000:]}")
     results = json.loads((target / "run_results.json").read_text())["results"]
     return next(r["execution_time"] for r in results
-                if r["unique_id"] == f"model.house_edge.{MODELS[fmt]}")
+                if r["unique_id"] == f"model.house_edge.{staging_model(fmt)}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=5_000_000)
-    parser.add_argument("--formats", default=",".join(MODELS))
+    parser.add_argument("--formats", default=",".join(_generators()))
     parser.add_argument("--out", default="bench_out/formats")
     args = parser.parse_args()
     out = Path(args.out)
@@ -157,7 +155,7 @@ def main() -> None:
         db = duckdb.connect(str(fmt_dir / f"{fmt}.duckdb"), read_only=True)
         staged, loaded = db.execute(
             f"select count(*), count(*) filter (where quarantine_reason is null)"
-            f" from staging.{MODELS[fmt]}").fetchone()
+            f" from staging.{staging_model(fmt)}").fetchone()
         db.close()
         size = sum(f.stat().st_size for f in files)
         row = {"format": fmt, "records": records, "staged_rows": staged, "loaded_rows": loaded,
