@@ -3,7 +3,7 @@
 -- Buckets are `liquidation_map_bucket_width_rate` of the reference price wide (the last close
 -- before `liquidation_map_as_of` on that venue x symbol) with edges aligned on the reference
 -- price, so no bucket straddles it. Only buckets holding at least one liquidation price appear.
--- A table, rebuilt on every run that reads new fills or positions (~3 s at 2.1M fills).
+-- A table, rebuilt on every run that reads new fills or positions (~4 s at 2.1M fills).
 {{ config(materialized='table') }}
 {%- set bucket_width_rate = var('liquidation_map_bucket_width_rate') %}
 {%- set as_of_sql = "cast('" ~ var('liquidation_map_as_of') ~ "' as " ~ dbt.type_timestamp() ~ ")" %}
