@@ -1,9 +1,9 @@
 {#-
-    Incremental loads, the pattern behind the large facts (README "Incremental models"): raw files -> a `*_checked` staging model incremental BY FILE
-    (only new and changed files are read; their rows replaced, delete+insert on source_file);
-    downstream facts incremental by ROW or BUCKET (what the upstream (re)wrote since their own
-    last `loaded_at`, plus the lookback; rows whose key left the upstream pruned). Every row
-    written carries `loaded_at` = the run's start.
+    Incremental loads, the pattern behind the large facts (README "Incremental models"): raw
+    files -> a `*_checked` staging model incremental BY FILE (only new and changed files are
+    read; their rows replaced, delete+insert on source_file); downstream facts incremental by
+    ROW (what the upstream (re)wrote since their own last `loaded_at`, plus the lookback; rows
+    whose key left the upstream pruned). Every row written carries `loaded_at` = the run's start.
 -#}
 
 {#- The run's start (UTC, no time zone): the `loaded_at` of every row written by this run. -#}
