@@ -58,6 +58,28 @@ def _timed_child(code: str) -> tuple[float, float, str]:
 TOP_NODES = 15
 # Issue 17's targets per scale: (build with the gate, seconds; peak RSS, MiB).
 TARGETS = {1.0: (20, 1536), 10.0: (60, 3072)}
+# The fund and vault targets are met by calibration on the committed sample's scale only: at
+# another scale a miss is a finding to print (print_fund_reconciliation), not a reason to stop
+# a speed benchmark (var fund_reconciliation_severity, dbt_project.yml).
+OTHER_SCALE_VARS = {"fund_reconciliation_severity": "warn"}
+
+
+def print_fund_reconciliation(warehouse: Path, scale: float) -> None:
+    """The published funds' modelled ranges at this scale, against the published results."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select pool_id, basis, modelled_low_usd, modelled_central_usd, modelled_high_usd,"
+            " published_low_usd, published_high_usd, reconciliation_status"
+            " from marts.fct_fund_flow_reconciliation where published_metric is not null"
+            " order by pool_id, basis").fetchall()
+    print(f"\nfunds at scale {scale:g} (calibrated on the committed sample, scale 0.005; $M, "
+          "low / central / high vs published):")
+    for pool, basis, *usd, status in rows:
+        lo, mid, hi, plo, phi = (float(v) for v in usd)
+        print(f"  {pool:<26}{basis:<23}{lo / 1e6:>8.1f}{mid / 1e6:>8.1f}{hi / 1e6:>8.1f}"
+              f"   published {plo / 1e6:.1f} .. {phi / 1e6:.1f}: {status}")
 
 
 NodeTimes = tuple[list[tuple[str, str, float]], dict[str, tuple[int, float]]]
@@ -132,6 +154,7 @@ def main(argv: list[str] | None = None) -> None:
         f"duckdb.sql({FLOOR_SQL.format(**{k: _reader(v) for k, v in paths.items()})!r})"
         ".fetchall()")
     def build(extra_vars: dict[str, str]) -> tuple[float, float, str]:
+        extra_vars = {**OTHER_SCALE_VARS, **extra_vars}
         return _timed_child(
             "from house_edge import publish\n"
             "rep = publish.build_and_publish("
@@ -201,6 +224,7 @@ def main(argv: list[str] | None = None) -> None:
               f"peak RSS <= {mib} MiB: this run {build_s:.1f} s "
               f"({'met' if build_s <= seconds else 'MISSED'}), {build_mib:.0f} MiB "
               f"({'met' if build_mib <= mib else 'MISSED'})")
+    print_fund_reconciliation(out / "warehouse" / "house_edge.duckdb", args.scale)
     (out / "bench_summary.json").write_text(json.dumps(summary, indent=1))
     print(f"\nsummary: {out / 'bench_summary.json'}")
 

@@ -27,7 +27,7 @@ import json
 import shutil
 from pathlib import Path
 
-from benchmarks.bench import _timed_child
+from benchmarks.bench import OTHER_SCALE_VARS, _timed_child, print_fund_reconciliation
 from house_edge import job_inputs, scheduled
 
 HOUR_MS = 3_600_000
@@ -55,7 +55,7 @@ def _job(raw: dict[str, str], target: Path, full_refresh: bool) -> tuple[float, 
     seconds, _, stdout = _timed_child(
         "from house_edge import scheduled\n"
         f"rep = scheduled.run_job(raw_paths={raw!r}, target={str(target)!r}, "
-        f"full_refresh={full_refresh!r}, echo=False)\n"
+        f"full_refresh={full_refresh!r}, echo=False, extra_vars={OTHER_SCALE_VARS!r})\n"
         "import json; print('__SECONDS__', json.dumps(rep.seconds))")
     parts = json.loads([ln for ln in stdout.splitlines() if ln.startswith("__SECONDS__")][-1][12:])
     return seconds, parts
@@ -86,6 +86,10 @@ def main(argv: list[str] | None = None) -> None:
     live.mkdir()
     for f in files[:-1]:
         shutil.copy(f, live / f.name)
+    # The ADL fills are read beside the liquidations (publish.raw_vars): without them Hyperliquid's
+    # vault would keep the ADL'd share of its takeovers.
+    if (raw / "raw_adl_fills.parquet").exists():  # simulator switch hyperliquid_adl
+        shutil.copy(raw / "raw_adl_fills.parquet", live / "raw_adl_fills.parquet")
     paths = {"price_bars": str(raw / "raw_price_bars.parquet"),
              "positions": str(raw / "raw_positions.parquet"),
              "liquidations": str(live / "liquidations_*.parquet")}
@@ -131,6 +135,7 @@ def main(argv: list[str] | None = None) -> None:
           + ", ".join(f"{s:.1f}" for s, _ in hourly) + " s")
     print(f"job steps, incremental: {fmt(incr_parts)}")
     print(f"job steps, full:        {fmt(full_parts)}")
+    print_fund_reconciliation(target, args.scale)
 
 
 if __name__ == "__main__":
