@@ -188,10 +188,12 @@ CROSS_DRAIN_FROM_MINUTE = SHOCK_MINUTE  # 20:50 UTC: the altcoin legs fall with 
 # prints (a calibration target, calibration.LONG_TAIL_DECLINE). On Binance one minute's trades
 # wick to ATOM's published low, 4 -> 0.001 (printed for ~8 ms): the minute's low is the low
 # ratio below, its close is not (the wick is in the low only). The minute is not published:
-# placed at the anchor's (SOL's) low minute, 21:21 UTC (ASSUMPTION). The venue's mark follows
-# the wick like any trade wick (MARK_WICK_SHARE), so every long of the bucket on Binance is
-# crossed in that minute; the liquidation engine works through them at its capacity, and the
-# fills of that minute land between their trigger and the 0.001 low (fill placement).
+# placed at the anchor's (SOL's) low minute, 21:21 UTC (ASSUMPTION). Binance's mark (a median of
+# index prices) does not follow an 8 ms wick (ASSUMPTION: an ALTS mark that followed it, like
+# MARK_WICK_SHARE's ordinary wicks, crossed every long of the bucket at once and made Binance's
+# other USD-M funds pay ~1 bn, a loss nobody reported), so the wick liquidates no one by itself;
+# the fills of the positions the mark crosses in that minute land between their trigger and the
+# 0.001 low like any fill (fill placement).
 # seeds/reference/long_tail_lows.csv holds the same figures with their sources, and a test keeps
 # the two equal. Its insurance pool is Binance's "other USD-M contracts" (insurance_fund_pools
 # '*' row), not the BTC/ETH/BNB fund. Off: no ALTS positions, fills or bars (the model before).
@@ -603,9 +605,6 @@ def _run(scale: float, seed: int, cal: Calibration, progress: Callable[[int, int
         for vi, venue in enumerate(VENUES):
             noise = _venue_symbol_rng(seed, vi, si, 1).normal(0.0, 0.0002, MINUTES)
             exo[vi, si] = shared + VENUE_BASIS[venue] + noise[:, None]
-            if spec.symbol == LONG_TAIL_SYMBOL and venue == LONG_TAIL_WICK_VENUE:
-                # the wick: in the low only, relative to the price before the shock
-                exo[vi, si, LONG_TAIL_WICK_MINUTE, 2] = math.log(LONG_TAIL_WICK_LOW_RATIO)
             # depth relative to BTC's as the books' weights are; anchored on BTC's weight in
             # SYMBOLS so that re-weighting a symbol never changes the BTC depth
             depth[vi, si] = (cal.depth_usd_per_log_unit * cal.venue_depth_share[venue]
@@ -744,12 +743,11 @@ def _run(scale: float, seed: int, cal: Calibration, progress: Callable[[int, int
         for si, spec in enumerate(SYMBOLS):
             prev_close[vi, si] = math.log(spec.price_before_shock) + exo[vi, si, 0, 0]
     bars = np.zeros((n_v, n_s, MINUTES, 4))
-    # the long tail's Binance wick prints its published low, never below it: the forced
-    # selling's impact cannot push a price under one tick (0.001)
-    floor_lo = np.full((n_v, n_s), -math.inf)
+    # the long tail's Binance wick: the minute in which its trades print the published low
+    wick_minute = np.full((n_v, n_s), -1)
     for si, spec in enumerate(SYMBOLS):
         if spec.symbol == LONG_TAIL_SYMBOL:
-            floor_lo[VENUES.index(LONG_TAIL_WICK_VENUE), si] = math.log(LONG_TAIL_WICK_LOW)
+            wick_minute[VENUES.index(LONG_TAIL_WICK_VENUE), si] = LONG_TAIL_WICK_MINUTE
     liq_notional = np.zeros((n_v, n_s, MINUTES, 2))
     # crossed positions to turn into fills, in minute order: (ids, liquidation price or None
     # for a whole-account liquidation, quantity, entry price, venue, symbol, minute, o, h, l, c,
@@ -797,13 +795,17 @@ def _run(scale: float, seed: int, cal: Calibration, progress: Callable[[int, int
                     d_long, d_short = new_long, new_short
                 o = prev_close[vi, si]
                 c = base + ec - d_long + d_short
-                lo = max(min(base + el - d_long, o, c), floor_lo[vi, si])
+                lo = min(base + el - d_long, o, c)
                 hi = max(base + eh + d_short, o, c)
-                bars[vi, si, t] = (o, hi, lo, c)
-                prev_close[vi, si] = c
-                # positions crossed by the final bar join the queue ...
+                # positions crossed by the final bar's mark join the queue (below) ...
                 mark_lo = math.exp(c + wick * (lo - c))
                 mark_hi = math.exp(c + wick * (hi - c))
+                if t == wick_minute[vi, si]:
+                    # the long tail's trade wick: printed in the minute's low, where the
+                    # minute's fills are placed toward it; the mark does not follow it
+                    lo = min(lo, math.log(LONG_TAIL_WICK_LOW))
+                bars[vi, si, t] = (o, hi, lo, c)
+                prev_close[vi, si] = c
                 for bk in book:
                     r = bk.reach(mark_lo if bk.is_long else mark_hi)
                     if r > bk.next:
