@@ -436,7 +436,8 @@ def _fit_aggregates(cal: Calibration, scale: float, seed: int, iterations: int,
     undercount within 10% of its aim. With the long-tail bucket the response is jumpy (its
     Binance wick crosses every long of the bucket at once, and the peak minute hops between
     the 21:13, 21:16 and 21:19 humps), so if no iteration gets that near, the iteration that
-    met every target with the assets nearest their aims is returned (logged)."""
+    met every target with the assets nearest their aims is returned (logged; without the
+    bucket the fit raises, as before)."""
     aim_venue = {v: p * AIM_TOTAL / sum(PUBLISHED_BY_VENUE.values())
                  for v, p in PUBLISHED_BY_VENUE.items()}
     best: tuple[float, int, Calibration] | None = None
@@ -459,7 +460,7 @@ def _fit_aggregates(cal: Calibration, scale: float, seed: int, iterations: int,
             aims[LONG_TAIL_SYMBOL] = cal.long_tail_residual_share * AIM_RESIDUAL
         worst = max(abs(m.feed_usd_by_symbol[s] / p - 1) for s, p in aims.items())
         near_symbols = worst <= AIM_SYMBOL_TOLERANCE
-        if not problems and (best is None or worst < best[0]):
+        if cal.long_tail and not problems and (best is None or worst < best[0]):
             best = (worst, i, cal)
         # the depeg targets are fitted alongside but do not hold the loop (a few heavy-tailed
         # accounts make them noisy); check_depeg_collateral reports them, and a test holds them

@@ -179,21 +179,20 @@ CROSS_DRAIN_FROM_MINUTE = SHOCK_MINUTE  # 20:50 UTC: the altcoin legs fall with 
 # ...) and their counterparts on the other venues. Its price is ATOM's (4.00 before the shock,
 # tick 0.001, first-tier maintenance margin 1%). Its exogenous shock is SOL's real minutes, as
 # they are until 21:10 UTC and deepened from there to Calibration.long_tail_shock_multiplier x
-# SOL's log move at 21:21, SOL's low, held after (LONG_TAIL_DEEPEN; the multiplier is calibrated).
+# SOL's log move at 21:21, SOL's low, held after (LONG_TAIL_DEEPEN; the multiplier is fitted).
 # ASSUMPTION on the timing: the long tail fell with the market until its books emptied in the
 # minutes of the alt wicks (Binance's ~21:20 lows); a tail deeper from 20:50 on liquidated
 # Hyperliquid's tail before the on-chain replay's 21:15-21:27 window, in which its other 167
-# tickers carry 28% of the liquidations. On the other venues the resulting low lies in the published range
-# of the long tail's declines off Binance, ATOM / IOTX / ENJ -53% / -46% / -64.5% with no zero
-# prints (a calibration target, calibration.LONG_TAIL_DECLINE). On Binance one minute's trades
-# wick to ATOM's published low, 4 -> 0.001 (printed for ~8 ms): the minute's low is the low
-# ratio below, its close is not (the wick is in the low only). The minute is not published:
-# placed at the anchor's (SOL's) low minute, 21:21 UTC (ASSUMPTION). Binance's mark (a median of
-# index prices) does not follow an 8 ms wick (ASSUMPTION: an ALTS mark that followed it, like
-# MARK_WICK_SHARE's ordinary wicks, crossed every long of the bucket at once and made Binance's
-# other USD-M funds pay ~1 bn, a loss nobody reported), so the wick liquidates no one by itself;
-# the fills of the positions the mark crosses in that minute land between their trigger and the
-# 0.001 low like any fill (fill placement).
+# tickers carry 28% of the liquidations. Off Binance the resulting low is held inside the
+# published declines of the long tail, ATOM / IOTX / ENJ -53% / -46% / -64.5% with no zero
+# prints (calibration.LONG_TAIL_DECLINE). On Binance one minute's trades wick to ATOM's
+# published low, 4 -> 0.001 (printed for ~8 ms): the minute's low, not its close. The minute
+# is not published: placed at the anchor's (SOL's) low minute, 21:21 UTC (ASSUMPTION).
+# Binance's mark (a median of index prices) does not follow an 8 ms wick (ASSUMPTION: an ALTS
+# mark that followed it, like MARK_WICK_SHARE's ordinary wicks, crossed every long of the
+# bucket at once and made Binance's other USD-M funds pay ~1 bn, a loss nobody reported), so
+# the wick liquidates no one by itself; the fills of the positions the mark crosses in that
+# minute land between their trigger and the 0.001 low like any fill (fill placement).
 # seeds/reference/long_tail_lows.csv holds the same figures with their sources, and a test keeps
 # the two equal. Its insurance pool is Binance's "other USD-M contracts" (insurance_fund_pools
 # '*' row), not the BTC/ETH/BNB fund. Off: no ALTS positions, fills or bars (the model before).
