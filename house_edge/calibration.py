@@ -50,9 +50,19 @@ BTC_LOW_BY_VENUE = {"binance": BTC_LOW, "bybit": BTC_LOW, "okx": BTC_LOW, "hyper
 PUBLISHED_BY_SYMBOL = {"BTC": 5.36e9, "ETH": 4.42e9, "SOL": 2.0e9, "HYPE": 0.89e9,
                        "XRP": 0.7075e9}
 SYMBOL_TOLERANCE = 0.15
-# The simulated symbols without a published per-asset figure carry the rest of the total: they
-# stand for the whole long tail (hundreds of contracts) until a long-tail bucket exists.
+# The simulated symbols without a published per-asset figure carry the rest of the total, the
+# residual: DOGE, BNB, ADA and the long-tail bucket ALTS (simulator switch long_tail), which
+# stands for Binance's ~200 other USD-M contracts. How the residual splits between the three
+# and the bucket is not published: ASSUMPTION Calibration.long_tail_residual_share (central 0.8,
+# range 0.6-0.95; README), the bucket sized to that share of the residual.
 RESIDUAL_SYMBOLS = ("DOGE", "BNB", "ADA")
+LONG_TAIL_SYMBOL = "ALTS"
+# The long tail's declines off Binance (price before the shock -> low): ATOM / IOTX / ENJ on other
+# exchanges -53% / -46% / -64.5%, no zero prints (Cointelegraph via maincoin.money; binance.bh
+# 30920219984778; seeds/reference/long_tail_lows.csv). Each non-Binance venue's ALTS low is held
+# inside that range; Binance's is the wick's published low (ATOM 4 -> 0.001).
+LONG_TAIL_DECLINE = (0.46, 0.645)
+LONG_TAIL_AIM_DECLINE = 0.53  # ATOM's, the fit's aim (Calibration.long_tail_shock_multiplier)
 # Collateral liquidated on Binance's depegged collateral, 21:36-22:16 UTC (Cointelegraph Research /
 # Rena Labs, event-facts.md section 1b: USDe ~346 M, wBETH 169 M, bnSOL 77 M). Read as the
 # collateral's value at par, not the positions' notional: at the published lows that collateral
@@ -77,7 +87,8 @@ BTC_HIGH_TOLERANCE = 0.01
 AIM_TOTAL = 19.25e9
 AIM_LONG_SHARE = 0.87
 AIM_BINANCE_UNDERCOUNT = 7.6
-# The residual symbols carry the aimed total minus the five published assets (5.87 of 19.25 bn).
+# The residual symbols carry the aimed total minus the five published assets (5.87 of 19.25 bn);
+# the calibration target holds DOGE + BNB + ADA + ALTS within SYMBOL_TOLERANCE of it.
 AIM_RESIDUAL = AIM_TOTAL - sum(PUBLISHED_BY_SYMBOL.values())
 # The fit stops only when every asset is within half its tolerance, so the committed sample
 # does not sit on the edge of a target.
@@ -99,6 +110,8 @@ class Measures:
     btc_binance_high_before_shock: float
     liquidation_count: int
     position_count: int
+    # the long-tail bucket's low / its close at 20:49 per venue (empty without the bucket)
+    long_tail_low_ratio_by_venue: dict[str, float] = field(default_factory=dict)
     # collateral (at par) of the accounts liquidated in their asset's depeg window, by asset
     depeg_collateral_usd: dict[str, float] = field(default_factory=dict)
 
@@ -144,7 +157,52 @@ def measure(result: SimulationResult) -> Measures:
         liquidation_count=len(liq),
         position_count=len(result.positions),
         depeg_collateral_usd=depeg_collateral_liquidated(result),
+        long_tail_low_ratio_by_venue=long_tail_low_ratios(bars),
     )
+
+
+def long_tail_low_ratios(bars: pd.DataFrame) -> dict[str, float]:
+    """Per venue, the long-tail bucket's lowest 1m low / its 20:49 close (the price before the
+    shock); empty when the bucket is not simulated."""
+    tail = bars[bars["symbol"] == LONG_TAIL_SYMBOL]
+    before = tail[tail["open_time_ms"] == SHOCK_MS - 60_000].set_index("venue")["close"]
+    return {str(v): float(tail.loc[tail["venue"] == v, "low"].min() / before[v])
+            for v in before.index}
+
+
+def residual_usd(m: Measures) -> tuple[float, float]:
+    """(DOGE + BNB + ADA + the long tail, the long tail alone) on the public feeds, USD."""
+    tail = m.feed_usd_by_symbol.get(LONG_TAIL_SYMBOL, 0.0)
+    return sum(m.feed_usd_by_symbol.get(s, 0.0) for s in RESIDUAL_SYMBOLS) + tail, tail
+
+
+def check_long_tail(m: Measures, share: float) -> list[str]:
+    """The long-tail targets (empty = met): the residual symbols together within
+    SYMBOL_TOLERANCE of the residual of CoinGlass's per-asset totals; the bucket within
+    SYMBOL_TOLERANCE of ``share`` of it (the assumption's central value); its low inside the
+    published range off Binance and at the published wick on Binance."""
+    from house_edge.simulator import LONG_TAIL_WICK_LOW_RATIO
+
+    problems = []
+    total, tail = residual_usd(m)
+    if abs(total / AIM_RESIDUAL - 1) > SYMBOL_TOLERANCE:
+        problems.append(f"DOGE+BNB+ADA+{LONG_TAIL_SYMBOL}: {total / 1e9:.2f} bn vs the residual "
+                        f"{AIM_RESIDUAL / 1e9:.2f} bn (±{SYMBOL_TOLERANCE:.0%})")
+    if abs(tail / (share * AIM_RESIDUAL) - 1) > SYMBOL_TOLERANCE:
+        problems.append(f"{LONG_TAIL_SYMBOL}: {tail / 1e9:.2f} bn vs {share:.0%} of the residual, "
+                        f"{share * AIM_RESIDUAL / 1e9:.2f} bn (±{SYMBOL_TOLERANCE:.0%})")
+    for venue, ratio in m.long_tail_low_ratio_by_venue.items():
+        if venue == "binance":
+            # the wick: the published low within a tick's rounding (0.001 on 4.00)
+            if abs(ratio / LONG_TAIL_WICK_LOW_RATIO - 1) > 0.01:
+                problems.append(f"binance {LONG_TAIL_SYMBOL} low ratio {ratio:.6f}, not the "
+                                f"published {LONG_TAIL_WICK_LOW_RATIO:.6f}")
+        elif not LONG_TAIL_DECLINE[0] <= 1 - ratio <= LONG_TAIL_DECLINE[1]:
+            problems.append(f"{venue} {LONG_TAIL_SYMBOL} decline {1 - ratio:.1%} outside the "
+                            f"published {LONG_TAIL_DECLINE[0]:.0%}-{LONG_TAIL_DECLINE[1]:.1%}")
+    if not m.long_tail_low_ratio_by_venue:
+        problems.append(f"no {LONG_TAIL_SYMBOL} bars (switch long_tail off)")
+    return problems
 
 
 def depeg_collateral_liquidated(result: SimulationResult) -> dict[str, float]:
@@ -374,19 +432,36 @@ def calibrate(scale: float = 0.005, seed: int = 20251010, iterations: int = 12,
 def _fit_aggregates(cal: Calibration, scale: float, seed: int, iterations: int,
                     log: Callable[[str], None]) -> Calibration:
     """Damped fixed-point updates of the free parameters until every aggregate target is met
-    (the fill placement is held fixed)."""
+    (the fill placement is held fixed) with every asset within half its tolerance and the
+    undercount within 10% of its aim. With the long-tail bucket the response is jumpy (its
+    Binance wick crosses every long of the bucket at once, and the peak minute hops between
+    the 21:13, 21:16 and 21:19 humps), so if no iteration gets that near, the iteration that
+    met every target with the assets nearest their aims is returned (logged; without the
+    bucket the fit raises, as before)."""
     aim_venue = {v: p * AIM_TOTAL / sum(PUBLISHED_BY_VENUE.values())
                  for v, p in PUBLISHED_BY_VENUE.items()}
+    best: tuple[float, int, Calibration] | None = None
     for i in range(iterations):
-        m = measure(simulate(scale=scale, seed=seed, calibration=cal))
+        result = simulate(scale=scale, seed=seed, calibration=cal)
+        m = measure(result)
         problems = check(m)
+        if cal.long_tail:
+            # with the bucket, the replay window's split is no longer met by the structure
+            # alone: held here too (no parameter aims at it; it selects among iterations)
+            problems += check_long_tail(m, cal.long_tail_residual_share)
+            problems += check_hyperliquid_replay(result)
         log(f"iteration {i}: feed {m.feed_total_usd / 1e9:.2f} bn, long {m.long_share:.3f}, "
             f"peak {m.peak_minute}, BTC low {m.btc_binance_low:,.0f} at "
             f"{m.btc_binance_low_minute}, undercount {m.binance_undercount:.2f}, depeg "
             + "/".join(f"{v / 1e6:.0f}" for v in m.depeg_collateral_usd.values()) + " M; "
             f"{len(problems)} targets missed")
-        near_symbols = all(abs(m.feed_usd_by_symbol[s] / p - 1) <= AIM_SYMBOL_TOLERANCE
-                           for s, p in PUBLISHED_BY_SYMBOL.items())
+        aims = dict(PUBLISHED_BY_SYMBOL)
+        if cal.long_tail:
+            aims[LONG_TAIL_SYMBOL] = cal.long_tail_residual_share * AIM_RESIDUAL
+        worst = max(abs(m.feed_usd_by_symbol[s] / p - 1) for s, p in aims.items())
+        near_symbols = worst <= AIM_SYMBOL_TOLERANCE
+        if cal.long_tail and not problems and (best is None or worst < best[0]):
+            best = (worst, i, cal)
         # the depeg targets are fitted alongside but do not hold the loop (a few heavy-tailed
         # accounts make them noisy); check_depeg_collateral reports them, and a test holds them
         if (not problems and near_symbols
@@ -411,11 +486,14 @@ def _fit_aggregates(cal: Calibration, scale: float, seed: int, iterations: int,
         # per asset: the five published symbols toward CoinGlass's figures, the residual
         # symbols together toward what the aimed total leaves for them
         weight = dict(cal.symbol_book_weight)
-        for symbol, published in PUBLISHED_BY_SYMBOL.items():
-            weight[symbol] *= (published / m.feed_usd_by_symbol[symbol]) ** 0.5
+        # (and the long tail toward its assumed share of the residual)
+        for symbol, published in aims.items():
+            weight[symbol] = weight.get(symbol, 0.1) * (
+                published / m.feed_usd_by_symbol[symbol]) ** 0.5
         residual = sum(m.feed_usd_by_symbol[s] for s in RESIDUAL_SYMBOLS)
+        aim_three = AIM_RESIDUAL - aims.get(LONG_TAIL_SYMBOL, 0.0)
         for symbol in RESIDUAL_SYMBOLS:
-            weight[symbol] *= (AIM_RESIDUAL / residual) ** 0.5
+            weight[symbol] *= (aim_three / residual) ** 0.5
         # a venue whose BTC falls further than the published low has books too thin for its
         # forced selling (Binance's own low is set by alpha)
         depth_share = dict(cal.venue_depth_share)
@@ -432,11 +510,23 @@ def _fit_aggregates(cal: Calibration, scale: float, seed: int, iterations: int,
                 got = max(m.depeg_collateral_usd.get(asset, 0.0), published * 0.05)
                 depeg[asset] = min(MAX_DEPEG_COLLATERAL_SHARE,
                                    depeg[asset] * (published / got) ** 0.5)
+        # the long tail's shock toward ATOM's decline off Binance (mean log low of the venues)
+        tail_mult = cal.long_tail_shock_multiplier
+        off_binance = [math.log(r) for v, r in m.long_tail_low_ratio_by_venue.items()
+                       if v != "binance"]
+        if cal.long_tail and off_binance:
+            tail_mult *= (math.log(1 - LONG_TAIL_AIM_DECLINE)
+                          / (sum(off_binance) / len(off_binance))) ** 0.7
         cal = replace(cal, book_usd=book, binance_feed_channels_per_symbol=int(channels),
+                      long_tail_shock_multiplier=round(tail_mult, 6),
                       depeg_collateral_share=depeg,
                       momentum_short_usd=momentum, alpha=min(alpha, 1.0),
                       leverage_multiplier=lev_mult, symbol_book_weight=weight,
                       venue_depth_share=depth_share)
+    if best is not None:
+        log(f"no iteration within half the tolerances: iteration {best[1]} met every target, "
+            f"its assets within {best[0]:.1%} of their aims")
+        return best[2]
     raise RuntimeError(f"calibration did not meet every target in {iterations} iterations: "
                        + "; ".join(problems))
 
