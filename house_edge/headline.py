@@ -281,8 +281,9 @@ class Headline:
         if any(r["reconciliation_status"] == "overlaps" for r in self.reconciliation):
             out.append("  overlaps by calibration, not as independent checks: Binance's "
                        "cross-margin drain and HLP's unwind horizon are sized to these published "
-                       "figures "
-                       "(README \"The answer\")")
+                       "figures on the committed sample (scale 0.005, one seed); larger "
+                       "simulations of the same model miss Binance's (README \"The fund fits "
+                       "hold at the sample's scale\")")
         if any(r["reconciliation_status"] == "misses" for r in self.reconciliation):
             out.append("  misses: the simulator lacks a mechanism that moved this fund or vault "
                        "on the day, or sizes one wrongly (README \"The answer\")")
