@@ -198,7 +198,8 @@ def test_malformed_and_superseded_bars_are_quarantined_with_their_reason(three_v
 
 def venue_files_model(fmt: str) -> str:
     """The staging model of a format, read from the registry (dbt var venue_file_formats)."""
-    return config.project_vars(ROOT)["venue_file_formats"][fmt]["model"]
+    spec = config.project_vars(ROOT)["venue_file_formats"][fmt]
+    return f"stg_{spec['venue']}__{spec['kind']}"
 
 
 # --- item 8: a Hyperliquid liquidation trade held twice, without users ----------------------

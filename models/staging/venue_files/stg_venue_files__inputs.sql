@@ -4,7 +4,7 @@
 -- tests/venue_files/assert_venue_files_have_records.sql stops the build naming it, and the
 -- publish gate (house_edge/validate.py, suite venue_files) reads quarantine rates per file here.
 {%- set staging_models = [] %}
-{%- for fmt, spec in venue_file_formats().items() if ref(spec['model']) not in staging_models %}{% do staging_models.append(ref(spec['model'])) %}{% endfor %}
+{%- for fmt, spec in venue_file_formats().items() %}{% set model = ref('stg_' ~ spec['venue'] ~ '__' ~ spec['kind']) %}{% if model not in staging_models %}{% do staging_models.append(model) %}{% endif %}{% endfor %}
 
 with
 

@@ -4,7 +4,7 @@
 -- staging models are the registry's (venue_file_formats()), so a new format is included here
 -- without editing this model.
 {%- set staging_models = [] %}
-{%- for fmt, spec in venue_file_formats().items() if ref(spec['model']) not in staging_models %}{% do staging_models.append(ref(spec['model'])) %}{% endfor %}
+{%- for fmt, spec in venue_file_formats().items() %}{% set model = ref('stg_' ~ spec['venue'] ~ '__' ~ spec['kind']) %}{% if model not in staging_models %}{% do staging_models.append(model) %}{% endif %}{% endfor %}
 
 with
 
