@@ -41,8 +41,25 @@ select
        from marts.fct_liquidations where is_shown_in_public_feed) as public_feed_long_share,
     (select liquidated_minute_at from minutes
       order by notional_usd desc, liquidated_minute_at limit 1) as peak_minute_at,
-    (select max(notional_usd) from minutes) as peak_minute_notional_usd
+    (select max(notional_usd) from minutes) as peak_minute_notional_usd,
+    (select value_low_usd from reference.published_aggregates
+      where aggregate_id = 'coinglass_total_24h') as published_total_low_usd,
+    (select value_high_usd from reference.published_aggregates
+      where aggregate_id = 'coinglass_total_24h') as published_total_high_usd
 """
+
+# The simulator's optional inputs (README "The answer"), each read from beside the raw positions
+# or liquidations when the simulation wrote it: rows loaded, so that a build whose raw files were
+# moved without them says so (HLP keeps the ADL'd takeovers, Binance's fund loses the drain).
+# Printed only when the build holds simulated liquidations.
+OPTIONAL_INPUTS = (
+    ("collateral accounts", "staging.stg_simulator__account_collateral", "raw_account_collateral",
+     "raw_positions"),
+    ("Hyperliquid ADL fills", "staging.stg_simulator__adl_fills", "raw_adl_fills",
+     "raw_liquidations"),
+    ("cross-margin drains", "staging.stg_simulator__cross_margin_drains",
+     "raw_cross_margin_drains", "raw_positions"),
+)
 
 
 # The answer (issue 15): each exchange-funded relief program (relief_kind = 'relief') against the
@@ -132,6 +149,10 @@ class Headline:
     programs: list[dict] | None = None
     reconciliation: list[dict] | None = None
     sensitivity: list[dict] | None = None
+    optional_inputs: list[tuple[str, int | None, str, str]] | None = None
+
+    def _render_optional_inputs(self) -> list[str]:
+        return _optional_inputs_line(self.optional_inputs or [])
 
     def render(self) -> str:
         bn = 1e9
@@ -153,7 +174,8 @@ class Headline:
         lines += [
             f"{'all venues':<12} {_fmt(m['liquidation_count'], '>9,')} "
             f"{_fmt(m['liquidated_notional_usd'], '>14.2f', bn)} "
-            f"{_fmt(m['public_feed_notional_usd'], '>16.2f', bn)} {'19.13-19.38':>14} "
+            f"{_fmt(m['public_feed_notional_usd'], '>16.2f', bn)} "
+            f"{_range(m['published_total_low_usd'], m['published_total_high_usd']):>14} "
             f"{_fmt(m['public_feed_long_share'], '>11.1%')}",
             "",
             f"peak minute (public feeds): {'n/a' if peak is None else f'{peak:%H:%M} UTC'}, "
@@ -161,6 +183,7 @@ class Headline:
             "public feed = what the venues' public liquidation streams show (Binance: the latest "
             "fill per symbol per second); published = CoinGlass 24 h (reference.exchanges.source)",
         ]
+        lines += self._render_optional_inputs()
         lines += self._render_answer()
         lines += self._render_reconciliation()
         return "\n".join(lines)
@@ -298,6 +321,31 @@ class HeadlineError(RuntimeError):
 REQUIRED = ["marts.dim_exchanges", "marts.fct_liquidations"]
 
 
+def _optional_inputs_line(inputs: list[tuple[str, int | None, str, str]]) -> list[str]:
+    parts, absent = [], []
+    for name, rows, stem, beside in inputs:
+        if rows is None:
+            continue
+        parts.append(f"{name} {rows:,}")
+        if rows == 0:
+            absent.append(f"{name} ({stem} beside {beside})")
+    if not parts:
+        return []
+    out = ["simulator inputs read beside the raw files (rows): " + ", ".join(parts)]
+    if absent:
+        out.append("  not modelled in this build, no rows: " + "; ".join(absent)
+                   + " -- the mechanism is off in the simulation, or its file was not moved "
+                   "with the raw files")
+    return out
+
+
+def _range(low: float | None, high: float | None) -> str:
+    """A published $bn range from the reference seed ('-' when the seed has no row)."""
+    if low is None or high is None:
+        return "-"
+    return f"{float(low) / 1e9:.2f}-{float(high) / 1e9:.2f}"
+
+
 def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
     cur = con.execute(sql)
     cols = [d[0] for d in cur.description]
@@ -334,4 +382,9 @@ def read_headline(path: Path) -> Headline:
                 ("programs", "marts.fct_relief_programs", PROGRAMS_SQL),
                 ("reconciliation", "marts.fct_fund_flow_reconciliation", RECONCILIATION_SQL),
                 ("sensitivity", "marts.fct_relief_ratio_sensitivity", SENSITIVITY_SQL))}
-    return Headline(venues=venues, market=market, **optional)
+        simulated = not missing_relations(con, ["staging.stg_simulator__liquidations"]) and (
+            con.execute("select count(*) from staging.stg_simulator__liquidations").fetchone()[0])
+        inputs = [] if not simulated else [(name, None if missing_relations(con, [relation]) else
+                   con.execute(f"select count(*) from {relation}").fetchone()[0], stem, beside)
+                  for name, relation, stem, beside in OPTIONAL_INPUTS]
+    return Headline(venues=venues, market=market, optional_inputs=inputs, **optional)

@@ -8,12 +8,14 @@ import re
 import shutil
 import subprocess
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from house_edge import publish
 from house_edge.access import connect_published
 from house_edge.cli import main
+from house_edge.headline import _optional_inputs_line, read_headline
 from house_edge.report import (
     read_report_data,
     relief_against_fee_income_figure,
@@ -23,6 +25,7 @@ from house_edge.report import (
     report_venues,
     venue_fee_income,
 )
+from pytests.conftest import SAMPLE
 
 # Only what the report reads: seeds and models, no data tests (the full build is tested elsewhere).
 SELECT = ["build", "--resource-type", "seed", "--resource-type", "model", "--select",
@@ -210,3 +213,25 @@ def test_report_and_headline_on_a_built_but_empty_warehouse(warehouse, tmp_path)
                                  "rebuild from non-empty raw files with `house-edge build`\n")
     assert not (tmp_path / "r.html").exists()
 # ---- end h-access block ----
+
+
+def test_headline_names_the_simulator_inputs_it_read(warehouse):
+    """Each optional simulator file read beside the raw files is named with its loaded rows."""
+    text = read_headline(warehouse).render()
+    for name, stem in (("collateral accounts", "raw_account_collateral"),
+                       ("Hyperliquid ADL fills", "raw_adl_fills"),
+                       ("cross-margin drains", "raw_cross_margin_drains")):
+        rows = len(pd.read_csv(SAMPLE / f"{stem}.csv"))
+        assert rows > 0 and f"{name} {rows:,}" in text
+    assert "not modelled" not in text
+
+
+def test_a_simulator_input_without_rows_is_said_to_be_not_modelled():
+    lines = _optional_inputs_line([
+        ("Hyperliquid ADL fills", 0, "raw_adl_fills", "raw_liquidations"),
+        ("cross-margin drains", 1337, "raw_cross_margin_drains", "raw_positions"),
+        ("collateral accounts", None, "raw_account_collateral", "raw_positions")])  # no table
+    assert lines[0].endswith("Hyperliquid ADL fills 0, cross-margin drains 1,337")
+    assert "not modelled in this build, no rows: Hyperliquid ADL fills (raw_adl_fills beside " \
+           "raw_liquidations)" in lines[1]
+    assert _optional_inputs_line([]) == []
