@@ -41,11 +41,14 @@ select
        from marts.fct_liquidations where is_shown_in_public_feed) as public_feed_long_share,
     (select liquidated_minute_at from minutes
       order by notional_usd desc, liquidated_minute_at limit 1) as peak_minute_at,
-    (select max(notional_usd) from minutes) as peak_minute_notional_usd,
-    (select value_low_usd from reference.published_aggregates
-      where aggregate_id = 'coinglass_total_24h') as published_total_low_usd,
-    (select value_high_usd from reference.published_aggregates
-      where aggregate_id = 'coinglass_total_24h') as published_total_high_usd
+    (select max(notional_usd) from minutes) as peak_minute_notional_usd
+"""
+
+# CoinGlass's all-venue 24 h total (the reference seed), printed beside the venues' sum.
+PUBLISHED_TOTAL_SQL = """
+select value_low_usd as published_total_low_usd, value_high_usd as published_total_high_usd
+from reference.published_aggregates
+where aggregate_id = 'coinglass_total_24h'
 """
 
 # The simulator's optional inputs (README "The answer"), each read from beside the raw positions
@@ -175,7 +178,7 @@ class Headline:
             f"{'all venues':<12} {_fmt(m['liquidation_count'], '>9,')} "
             f"{_fmt(m['liquidated_notional_usd'], '>14.2f', bn)} "
             f"{_fmt(m['public_feed_notional_usd'], '>16.2f', bn)} "
-            f"{_range(m['published_total_low_usd'], m['published_total_high_usd']):>14} "
+            f"{_range(m.get('published_total_low_usd'), m.get('published_total_high_usd')):>14} "
             f"{_fmt(m['public_feed_long_share'], '>11.1%')}",
             "",
             f"peak minute (public feeds): {'n/a' if peak is None else f'{peak:%H:%M} UTC'}, "
@@ -382,6 +385,8 @@ def read_headline(path: Path) -> Headline:
                 ("programs", "marts.fct_relief_programs", PROGRAMS_SQL),
                 ("reconciliation", "marts.fct_fund_flow_reconciliation", RECONCILIATION_SQL),
                 ("sensitivity", "marts.fct_relief_ratio_sensitivity", SENSITIVITY_SQL))}
+        if not missing_relations(con, ["reference.published_aggregates"]):
+            market.update((_rows(con, PUBLISHED_TOTAL_SQL) or [{}])[0])
         simulated = not missing_relations(con, ["staging.stg_simulator__liquidations"]) and (
             con.execute("select count(*) from staging.stg_simulator__liquidations").fetchone()[0])
         inputs = [] if not simulated else [(name, None if missing_relations(con, [relation]) else
