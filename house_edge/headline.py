@@ -154,9 +154,6 @@ class Headline:
     sensitivity: list[dict] | None = None
     optional_inputs: list[tuple[str, int | None, str, str]] | None = None
 
-    def _render_optional_inputs(self) -> list[str]:
-        return _optional_inputs_line(self.optional_inputs or [])
-
     def render(self) -> str:
         bn = 1e9
         lines = [
@@ -186,7 +183,7 @@ class Headline:
             "public feed = what the venues' public liquidation streams show (Binance: the latest "
             "fill per symbol per second); published = CoinGlass 24 h (reference.exchanges.source)",
         ]
-        lines += self._render_optional_inputs()
+        lines += _optional_inputs_line(self.optional_inputs or [])
         lines += self._render_answer()
         lines += self._render_reconciliation()
         return "\n".join(lines)

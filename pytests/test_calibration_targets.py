@@ -69,13 +69,8 @@ def test_cross_margin_drain_switch_adds_drains_and_changes_nothing_else():
     shock, with a mean share of their backing equity near the calibrated one."""
     cal = simulator.Calibration.load()
     assert cal.cross_margin_drain and cal.cross_margin_drain_share > 0
-    on = simulator.simulate(scale=0.001, seed=DEFAULT_SEED, calibration=cal)
-    off = simulator.simulate(scale=0.001, seed=DEFAULT_SEED,
-                             calibration=dataclasses.replace(cal, cross_margin_drain=False))
+    on, off = _switched_off(cal, cross_margin_drain=False)
     assert len(off.cross_margin_drains) == 0 and len(on.cross_margin_drains) > 0
-    pd.testing.assert_frame_equal(on.liquidations, off.liquidations)
-    pd.testing.assert_frame_equal(on.positions, off.positions)
-    pd.testing.assert_frame_equal(on.price_bars, off.price_bars)
     drained = on.cross_margin_drains.merge(on.positions, on="position_id")
     assert set(drained["venue_x"]) == {simulator.CROSS_DRAIN_VENUE}
     assert (drained["margin_mode"] == "cross").all() and (drained["side"] == "long").all()
@@ -227,13 +222,8 @@ def test_adl_switch_adds_adl_fills_and_changes_nothing_else():
     """Switch off: no ADL rows; on: the same positions, fills and bars (the switch draws no
     random number), plus ADL rows that are a fixed share of the window's Hyperliquid fills."""
     cal = simulator.Calibration.load()
-    on = simulator.simulate(scale=0.001, seed=DEFAULT_SEED, calibration=cal)
-    off = simulator.simulate(scale=0.001, seed=DEFAULT_SEED,
-                             calibration=dataclasses.replace(cal, hyperliquid_adl=False))
+    on, off = _switched_off(cal, hyperliquid_adl=False)
     assert len(off.adl_fills) == 0 and len(on.adl_fills) > 0
-    pd.testing.assert_frame_equal(on.liquidations, off.liquidations)
-    pd.testing.assert_frame_equal(on.positions, off.positions)
-    pd.testing.assert_frame_equal(on.price_bars, off.price_bars)
     window = calibration.hyperliquid_adl_window_liquidated_usd(on)
     notional = float((on.adl_fills["quantity"] * on.adl_fills["price"]).sum())
     assert notional == pytest.approx(cal.hyperliquid_adl_share * window, rel=1e-4)
@@ -295,3 +285,16 @@ def test_the_adl_file_takes_its_share_off_the_vault(tmp_path):
     assert with_file["adl_flow"] < -1e6, with_file
     assert with_file["unwound_quantity"] < without["unwound_quantity"]
     assert with_file["unwind_pnl"] < without["unwind_pnl"] - 5e6, (with_file, without)
+
+
+def _switched_off(cal, **off_switch):
+    """The committed calibration and the same with one switch off, simulated at scale 0.001;
+    asserts the two have the same positions, fills and bars (the switch draws no random number
+    and moves no fill)."""
+    on = simulator.simulate(scale=0.001, seed=DEFAULT_SEED, calibration=cal)
+    off = simulator.simulate(scale=0.001, seed=DEFAULT_SEED,
+                             calibration=dataclasses.replace(cal, **off_switch))
+    pd.testing.assert_frame_equal(on.liquidations, off.liquidations)
+    pd.testing.assert_frame_equal(on.positions, off.positions)
+    pd.testing.assert_frame_equal(on.price_bars, off.price_bars)
+    return on, off

@@ -75,43 +75,42 @@ unwind_sums as (
     group by 1, 2, 3
 ),
 
-simulated_components as (
-    select venue, pool_id, scenario, 'clearance_fee' as component, clearance_fee_usd as flow_usd
-    from pool_sums
-    union all
-    select venue, pool_id, scenario, 'margin_surplus', margin_surplus_usd from pool_sums
-    union all
-    select venue, pool_id, scenario, 'payout_beyond_bankruptcy', payout_beyond_bankruptcy_usd
-    from pool_sums
-    union all
-    select venue, pool_id, scenario, 'collateral_depeg_shortfall', collateral_depeg_shortfall_usd
-    from pool_sums
-    union all
-    select venue, pool_id, scenario, 'adl_offset', adl_offset_usd from pool_sums
-    union all
+-- Each pool's sums beside what its vault unwound and what explicit ADL fills took off it
+-- (0 where a pool has neither).
+pool_flows as (
     select
-        pool_sums.venue,
-        pool_sums.pool_id,
-        pool_sums.scenario,
-        'backstop_unwind_pnl',
-        coalesce(unwind_sums.backstop_unwind_pnl_usd, 0)
+        pool_sums.*,
+        coalesce(unwind_sums.backstop_unwind_pnl_usd, 0) as backstop_unwind_pnl_usd,
+        coalesce(adl_sums.adl_fills_usd, 0) as adl_fills_usd
     from pool_sums
     left join unwind_sums
         on pool_sums.venue = unwind_sums.venue
         and pool_sums.pool_id = unwind_sums.pool_id
         and pool_sums.scenario = unwind_sums.scenario
-    union all
-    select
-        pool_sums.venue,
-        pool_sums.pool_id,
-        pool_sums.scenario,
-        'adl_fills',
-        coalesce(adl_sums.adl_fills_usd, 0)
-    from pool_sums
     left join adl_sums
         on pool_sums.venue = adl_sums.venue
         and pool_sums.pool_id = adl_sums.pool_id
         and pool_sums.scenario = adl_sums.scenario
+),
+
+simulated_components as (
+    select venue, pool_id, scenario, 'clearance_fee' as component, clearance_fee_usd as flow_usd
+    from pool_flows
+    union all
+    select venue, pool_id, scenario, 'margin_surplus', margin_surplus_usd from pool_flows
+    union all
+    select venue, pool_id, scenario, 'payout_beyond_bankruptcy', payout_beyond_bankruptcy_usd
+    from pool_flows
+    union all
+    select venue, pool_id, scenario, 'collateral_depeg_shortfall', collateral_depeg_shortfall_usd
+    from pool_flows
+    union all
+    select venue, pool_id, scenario, 'adl_offset', adl_offset_usd from pool_flows
+    union all
+    select venue, pool_id, scenario, 'backstop_unwind_pnl', backstop_unwind_pnl_usd
+    from pool_flows
+    union all
+    select venue, pool_id, scenario, 'adl_fills', adl_fills_usd from pool_flows
 ),
 
 -- published_scaled: the venue's estimated true liquidated notional / its simulated notional
