@@ -11,7 +11,9 @@ and the build's ratio to the floor. Each step runs in its own process so peak me
 Then, from dbt's target/run_results.json, the dbt nodes that took longest (top 15) and the total
 time of models, tests and unit tests, each with its ratio to the floor: a slow node shows by
 name. The numbers are written to <out>/scale_<s>/bench_summary.json; `--compare` an earlier one
-prints this run beside it with the ratio (this / before) per step and per node.
+prints this run beside it with the ratio (this / before) per step and per node; `--reuse-raw`
+builds from the raw files an earlier run left (no simulation), so two builds compared back to
+back read the same files.
 """
 
 from __future__ import annotations
@@ -138,17 +140,25 @@ def main(argv: list[str] | None = None) -> None:
                         help="also time a build with staging materialised as views")
     parser.add_argument("--compare", type=Path, default=None,
                         help="an earlier run's bench_summary.json: print this run beside it")
+    parser.add_argument("--reuse-raw", action="store_true",
+                        help="build from the raw files an earlier run left in <out>/scale_<s>/raw "
+                             "(same scale, seed and format) instead of simulating again: runs "
+                             "compared back to back then read the same files")
     args = parser.parse_args(argv)
 
     out = Path(args.out).resolve() / f"scale_{args.scale:g}"
     raw = out / "raw"
-    sim_s, sim_mib, _ = _timed_child(
-        "from house_edge import simulator as s\n"
-        f"w = s.simulate_to({str(raw)!r}, scale={args.scale}, seed={args.seed},"
-        f" fmt={args.format!r})\n"  # streamed: rows written in chunks, not held
-        "print('rows', w.rows['liquidations'], w.rows['positions'], w.rows['price_bars'])")
     paths = {k: raw / f"raw_{k}.{args.format}" for k in ("price_bars", "positions",
                                                           "liquidations")}
+    simulated = not (args.reuse_raw and all(p.is_file() for p in paths.values()))
+    if simulated:
+        sim_s, sim_mib, _ = _timed_child(
+            "from house_edge import simulator as s\n"
+            f"w = s.simulate_to({str(raw)!r}, scale={args.scale}, seed={args.seed},"
+            f" fmt={args.format!r})\n"  # streamed: rows written in chunks, not held
+            "print('rows', w.rows['liquidations'], w.rows['positions'], w.rows['price_bars'])")
+    else:
+        print(f"reusing the raw files in {raw} (not simulated again)")
     floor_s, floor_mib, _ = _timed_child(
         "import duckdb\n"
         f"duckdb.sql({FLOOR_SQL.format(**{k: _reader(v) for k, v in paths.items()})!r})"
@@ -193,7 +203,7 @@ def main(argv: list[str] | None = None) -> None:
     summary = {
         "scale": args.scale, "rows": list(counts), "duckdb_memory_limit": memory_limit,
         "steps": [[name, s, m] for name, s, m in (
-            ("simulate + write raw files", sim_s, sim_mib),
+            *((("simulate + write raw files", sim_s, sim_mib),) if simulated else ()),
             ("floor: one DuckDB pass over raw", floor_s, floor_mib),
             *steps,
             ("build: dbt build + check + publish", build_s, build_mib))],
