@@ -11,7 +11,9 @@ and the build's ratio to the floor. Each step runs in its own process so peak me
 Then, from dbt's target/run_results.json, the dbt nodes that took longest (top 15) and the total
 time of models, tests and unit tests, each with its ratio to the floor: a slow node shows by
 name. The numbers are written to <out>/scale_<s>/bench_summary.json; `--compare` an earlier one
-prints this run beside it with the ratio (this / before) per step and per node.
+prints this run beside it with the ratio (this / before) per step and per node; `--reuse-raw`
+builds from the raw files an earlier run left (no simulation), so two builds compared back to
+back read the same files.
 """
 
 from __future__ import annotations
@@ -36,23 +38,26 @@ def _reader(path: Path) -> str:
         f"read_csv('{path}', header = true)"
 
 
-def _timed_child(code: str) -> tuple[float, float, str]:
-    """Run python code in a child; return (seconds, peak RSS MiB, stdout)."""
+def _timed_child(code: str) -> tuple[float, float, str, float]:
+    """Run python code in a child; return (seconds, peak RSS MiB, stdout, CPU seconds of the child
+    and its own children, user + system: on a machine shared with other jobs, CPU time moves
+    less than wall time)."""
     wrapper = (
         "import resource, sys, time\n"
         "t0 = time.perf_counter()\n"
         f"{code}\n"
         "sys.stdout.flush()\n"
-        "print('__BENCH__', time.perf_counter() - t0,"
-        " resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,"
-        " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)\n"
+        "s, c = resource.getrusage(resource.RUSAGE_SELF), "
+        "resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print('__BENCH__', time.perf_counter() - t0, s.ru_maxrss / 1024, c.ru_maxrss / 1024,"
+        " s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime)\n"
     )
     proc = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"benchmark step failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     last = [ln for ln in proc.stdout.splitlines() if ln.startswith("__BENCH__")][-1].split()
-    seconds, self_mib, child_mib = float(last[1]), float(last[2]), float(last[3])
-    return seconds, max(self_mib, child_mib), proc.stdout
+    seconds, self_mib, child_mib, cpu = (float(v) for v in last[1:5])
+    return seconds, max(self_mib, child_mib), proc.stdout, cpu
 
 
 TOP_NODES = 15
@@ -138,22 +143,30 @@ def main(argv: list[str] | None = None) -> None:
                         help="also time a build with staging materialised as views")
     parser.add_argument("--compare", type=Path, default=None,
                         help="an earlier run's bench_summary.json: print this run beside it")
+    parser.add_argument("--reuse-raw", action="store_true",
+                        help="build from the raw files an earlier run left in <out>/scale_<s>/raw "
+                             "(same scale, seed and format) instead of simulating again: runs "
+                             "compared back to back then read the same files")
     args = parser.parse_args(argv)
 
     out = Path(args.out).resolve() / f"scale_{args.scale:g}"
     raw = out / "raw"
-    sim_s, sim_mib, _ = _timed_child(
-        "from house_edge import simulator as s\n"
-        f"w = s.simulate_to({str(raw)!r}, scale={args.scale}, seed={args.seed},"
-        f" fmt={args.format!r})\n"  # streamed: rows written in chunks, not held
-        "print('rows', w.rows['liquidations'], w.rows['positions'], w.rows['price_bars'])")
     paths = {k: raw / f"raw_{k}.{args.format}" for k in ("price_bars", "positions",
                                                           "liquidations")}
-    floor_s, floor_mib, _ = _timed_child(
+    simulated = not (args.reuse_raw and all(p.is_file() for p in paths.values()))
+    if simulated:
+        sim_s, sim_mib, _, sim_cpu = _timed_child(
+            "from house_edge import simulator as s\n"
+            f"w = s.simulate_to({str(raw)!r}, scale={args.scale}, seed={args.seed},"
+            f" fmt={args.format!r})\n"  # streamed: rows written in chunks, not held
+            "print('rows', w.rows['liquidations'], w.rows['positions'], w.rows['price_bars'])")
+    else:
+        print(f"reusing the raw files in {raw} (not simulated again)")
+    floor_s, floor_mib, _, floor_cpu = _timed_child(
         "import duckdb\n"
         f"duckdb.sql({FLOOR_SQL.format(**{k: _reader(v) for k, v in paths.items()})!r})"
         ".fetchall()")
-    def build(extra_vars: dict[str, str]) -> tuple[float, float, str]:
+    def build(extra_vars: dict[str, str]) -> tuple[float, float, str, float]:
         extra_vars = {**OTHER_SCALE_VARS, **extra_vars}
         return _timed_child(
             "from house_edge import publish\n"
@@ -166,9 +179,9 @@ def main(argv: list[str] | None = None) -> None:
 
     steps = []
     if args.compare_staging_views:
-        view_s, view_mib, _ = build({"staging_materialization": "view"})
-        steps.append(("build, staging as views", view_s, view_mib))
-    build_s, build_mib, stdout = build({})
+        view_s, view_mib, _, view_cpu = build({"staging_materialization": "view"})
+        steps.append(("build, staging as views", view_s, view_mib, view_cpu))
+    build_s, build_mib, stdout, build_cpu = build({})
     rows = json.loads([ln for ln in stdout.splitlines() if ln.startswith("__ROWS__")][-1][9:])
     parts = json.loads([ln for ln in stdout.splitlines()
                         if ln.startswith("__SECONDS__")][-1][12:])
@@ -188,15 +201,17 @@ def main(argv: list[str] | None = None) -> None:
           f"{rows['marts.fct_liquidations']:,}; DuckDB memory_limit {memory_limit}")
     from house_edge.config import project_root
 
+    all_steps = [
+        *((("simulate + write raw files", sim_s, sim_mib, sim_cpu),) if simulated else ()),
+        ("floor: one DuckDB pass over raw", floor_s, floor_mib, floor_cpu),
+        *steps,
+        ("build: dbt build + check + publish", build_s, build_mib, build_cpu)]
     run_results = json.loads((project_root() / "target" / "run_results.json").read_text())
     nodes, totals = node_times(run_results)
     summary = {
         "scale": args.scale, "rows": list(counts), "duckdb_memory_limit": memory_limit,
-        "steps": [[name, s, m] for name, s, m in (
-            ("simulate + write raw files", sim_s, sim_mib),
-            ("floor: one DuckDB pass over raw", floor_s, floor_mib),
-            *steps,
-            ("build: dbt build + check + publish", build_s, build_mib))],
+        "steps": [[name, s, m] for name, s, m, _ in all_steps],
+        "cpu_s": {name: cpu for name, _, _, cpu in all_steps},
         "build_parts": parts, "dbt_elapsed_s": float(run_results.get("elapsed_time") or 0.0),
         "threads": len({r.get("thread_id") for r in run_results.get("results", [])
                         if r.get("thread_id") != "main"}),  # hooks run on "main"
@@ -204,15 +219,20 @@ def main(argv: list[str] | None = None) -> None:
     }
     before = json.loads(args.compare.read_text()) if args.compare else None
     before_steps = {name: (s, m) for name, s, m in (before or {}).get("steps", [])}
+    before_cpu = (before or {}).get("cpu_s", {})
     extra = (f"{'before s':>10}{'before MiB':>12}{'time ratio':>12}{'mem ratio':>11}"
-             if before else "")
-    print(f"{'step':<34}{'wall s':>9}{'peak MiB':>10}{'x floor (time)':>16}"
+             f"{'before cpu':>12}{'cpu ratio':>11}" if before else "")
+    print(f"{'step':<34}{'wall s':>9}{'cpu s':>8}{'peak MiB':>10}{'x floor (time)':>16}"
           f"{'x floor (mem)':>15}{extra}")
     for name, s, m in summary["steps"]:
-        line = f"{name:<34}{s:>9.1f}{m:>10.0f}{s / floor_s:>16.1f}{m / floor_mib:>15.1f}"
+        cpu = summary["cpu_s"][name]
+        line = (f"{name:<34}{s:>9.1f}{cpu:>8.1f}{m:>10.0f}{s / floor_s:>16.1f}"
+                f"{m / floor_mib:>15.1f}")
         if name in before_steps:
             was_s, was_m = before_steps[name]
             line += f"{was_s:>10.1f}{was_m:>12.0f}{s / was_s:>12.2f}{m / was_m:>11.2f}"
+            if name in before_cpu:  # summaries written before CPU time was recorded lack it
+                line += f"{before_cpu[name]:>12.1f}{cpu / before_cpu[name]:>11.2f}"
         print(line)
     print("build steps: " + ", ".join(f"{k} {v:.1f} s ({v / build_s:.0%})"
                                       for k, v in parts.items()))

@@ -32,6 +32,7 @@ COMPARED = (
     "staging.stg_simulator__positions_quarantine",
     "marts.fct_liquidations",
     "marts.fct_position_outcomes",
+    "intermediate.int_liquidation_fill_terms",
     "intermediate.int_liquidation_fills_revenue",
     "intermediate.int_liquidation_minutes",
     "intermediate.int_liquidation_minutes_by_scope",

@@ -1,209 +1,56 @@
-{{ config(
-    materialized=incremental_materialization(),
-    incremental_strategy=incremental_strategy('delete+insert'),
-    unique_key=['liquidation_id', 'scenario'],
-    on_schema_change='fail',
-    post_hook="{{ incremental_prune_missing_keys(ref('stg_simulator__liquidations'), 'liquidation_id', rows_per_key=3, upstream_filter='position_id in (select position_id from ' ~ ref('int_positions_with_liquidation_prices') ~ ')') }}"
-) }}
+{{ config(materialized='view') }}
 -- One row per forced fill x scenario (low / central / high) with what the venue and its insurance
 -- fund or backstop vault earned or paid on it, by the venue's mechanism
 -- (seeds/reference/venue_liquidation_mechanisms.csv) and fee rates (seeds/reference/fee_schedules.csv).
--- A table, incremental (macros/incremental): every revenue mart and test reads its 3 rows per
--- fill. A run recomputes the fills loaded since this table's last load and the fills of
--- positions loaded since (a re-read position may carry another bankruptcy price); fills that
--- left staging are pruned. A change to the fee or mechanism seeds, or a changed collateral or
--- cross-margin drain file under unchanged fills and positions, needs --full-refresh (the daily
--- run does one).
+-- A view (issue 17): the per-fill part, joins included, is the incremental table
+-- int_liquidation_fill_terms; here each fill is crossed with the three scenarios and their rates
+-- (lookups in tables of a few dozen rows) and the scenario's arithmetic is applied. Writing this
+-- grain as a table (6.4M rows x 29 columns at scale 1) cost more than every reader computing it;
+-- each reader computes only the columns it selects.
+{#- The seeds' small tables, each written out where it is used (a subquery, not a CTE): DuckDB
+    materialises a CTE read more than once, and a view holding one computes every column of
+    every row for each reader, even one that counts rows (measured at scale 1: ~0.9 CPU s per
+    read instead of ~0.4). -#}
+{%- set scenarios -%}
+(select * from (values ('low'), ('central'), ('high')) as scenario_values (scenario))
+{%- endset -%}
+{#- long form: one rate per venue x fee type x symbol ('*' = every other symbol) x scenario -#}
+{%- set fee_rates -%}
+(
+        select venue, fee_type, symbol, 'low' as scenario, rate_low as rate
+        from {{ ref('fee_schedules') }}
+        union all
+        select venue, fee_type, symbol, 'central' as scenario, rate_central as rate
+        from {{ ref('fee_schedules') }}
+        union all
+        select venue, fee_type, symbol, 'high' as scenario, rate_high as rate
+        from {{ ref('fee_schedules') }}
+    )
+{%- endset -%}
+{%- set surplus_shares -%}
+(
+        select venue, 'low' as scenario, surplus_share_low as surplus_share,
+            adl_loss_share_low as adl_loss_share
+        from {{ ref('venue_liquidation_mechanisms') }}
+        union all
+        select venue, 'central' as scenario, surplus_share_central as surplus_share,
+            adl_loss_share_central as adl_loss_share
+        from {{ ref('venue_liquidation_mechanisms') }}
+        union all
+        select venue, 'high' as scenario, surplus_share_high as surplus_share,
+            adl_loss_share_high as adl_loss_share
+        from {{ ref('venue_liquidation_mechanisms') }}
+    )
+{%- endset %}
 with
 
-positions as (
-    select * from {{ ref('int_positions_with_liquidation_prices') }}
-),
-
-liquidations as (
-    select * from {{ ref('stg_simulator__liquidations') }} as stg
-    {%- if is_incremental() %}
-    where stg.loaded_at > (select max(loaded_at) from {{ this }})
-        or stg.position_id in (
-            select position_id from positions
-            where loaded_at > (select max(loaded_at) from {{ this }})
-        )
-    {%- endif %}
-),
-
-fill_positions as (
-    select * from positions
-    {%- if is_incremental() %}
-    -- only the recomputed fills' positions: a semi-join built on the few fills, not a hash
-    -- table of every position
-    where position_id in (select position_id from liquidations)
-    {%- endif %}
-),
-
-fee_schedules as (
-    select * from {{ ref('fee_schedules') }}
-),
-
-account_collateral as (
-    select * from {{ ref('stg_simulator__account_collateral') }}
-),
-
-cross_margin_drains as (
-    select * from {{ ref('stg_simulator__cross_margin_drains') }}
-),
-
-collateral_depegs as (
-    select * from {{ ref('collateral_depegs') }}
-),
-
-mechanisms as (
-    select * from {{ ref('venue_liquidation_mechanisms') }}
-),
-
-fund_pools as (
-    select * from {{ ref('insurance_fund_pools') }}
-),
-
-scenarios as (
-    select * from (values ('low'), ('central'), ('high')) as scenarios (scenario)
-),
-
--- long form: one rate per venue x fee type x symbol ('*' = every other symbol) x scenario
-fee_rates as (
-    select venue, fee_type, symbol, 'low' as scenario, rate_low as rate from fee_schedules
-    union all
-    select venue, fee_type, symbol, 'central' as scenario, rate_central as rate from fee_schedules
-    union all
-    select venue, fee_type, symbol, 'high' as scenario, rate_high as rate from fee_schedules
-),
-
-surplus_shares as (
-    select venue, 'low' as scenario, surplus_share_low as surplus_share,
-        adl_loss_share_low as adl_loss_share
-    from mechanisms
-    union all
-    select venue, 'central' as scenario, surplus_share_central as surplus_share,
-        adl_loss_share_central as adl_loss_share
-    from mechanisms
-    union all
-    select venue, 'high' as scenario, surplus_share_high as surplus_share,
-        adl_loss_share_high as adl_loss_share
-    from mechanisms
-),
-
-fills as (
-    select
-        liquidations.liquidation_id,
-        liquidations.position_id,
-        liquidations.venue,
-        liquidations.symbol,
-        liquidations.is_long,
-        liquidations.quantity,
-        liquidations.price,
-        liquidations.notional_usd,
-        liquidations.is_shown_in_public_feed,
-        liquidations.liquidated_at,
-        positions.account_id,
-        positions.quantity as position_quantity,
-        positions.bankruptcy_price,
-        positions.maintenance_margin_rate,
-        -- the trader's margin on the liquidated amount (isolated: entry notional / leverage)
-        liquidations.quantity * positions.entry_price / positions.leverage
-            as trader_margin_posted_usd,
-        {{ margin_left_usd('liquidations.is_long', 'liquidations.quantity',
-                           'liquidations.price', 'positions.bankruptcy_price') }} as price_margin_left_usd,
-        {{ bankruptcy_payout_usd('liquidations.is_long', 'liquidations.quantity',
-                                 'liquidations.price', 'positions.bankruptcy_price') }} as price_loss_beyond_bankruptcy_usd
-    -- inner join: a fill without its position has no bankruptcy price, so no margin to split;
-    -- fct_liquidations' relationships test already flags such fills.
-    from liquidations
-    inner join fill_positions as positions
-        on liquidations.position_id = positions.position_id
-),
-
--- Everything that does not depend on the scenario, once per fill: the mechanism, whether the
--- venue keeps the surplus, the insurance pool and the collateral's depeg terms. The scenarios
--- are crossed in only after (fills_with_terms): every join here used to run on three times the
--- rows, once per scenario.
---
--- Collateral depegs (seed collateral_depegs, simulator switch collateral_depeg): a fill of an
--- account whose margin is held in USDe / wBETH / BNSOL, inside that asset's depeg window, loses
--- the collateral's fall below par on the liquidated share of the position. The collateral's
--- Binance price follows the seed's path: 1 at the window's start, linear to the published low,
--- linear back to 1 at its end. Where the liquidation engine sold the collateral in its thin
--- book is not published (USDe's book fell from ~89M to ~2M deep): high scenario = at the path's
--- value in the fill's minute, low = at the published low, central = halfway. The path's position is
--- measured in milliseconds (fills carry them; whole-second differences are counted differently by
--- DuckDB, boundaries crossed, and Spark, whole units elapsed).
--- (The account's collateral and its depeg are joined straight onto the fills, a left join on
--- the account and the depeg window, so `fills` is read once and never held in memory.)
 fill_terms as (
-    select
-        fills.*,
-        mechanisms.mechanism,
-        -- Hyperliquid: backstop (margin kept by HLP) when the equity left is below the share of
-        -- the fill's maintenance margin; venues without a backstop share apply the surplus share
-        -- to every fill.
-        coalesce(
-            fills.price_margin_left_usd
-            < mechanisms.backstop_equity_share_of_maintenance_margin
-            * fills.maintenance_margin_rate * fills.notional_usd,
-            true
-        ) as is_surplus_kept,
-        coalesce(pool_symbol.pool_id, pool_default.pool_id) as insurance_pool_id,
-        depegged_collateral.collateral_usd * fills.quantity / nullif(fills.position_quantity, 0)
-            as collateral_at_par_usd,
-        depegged_collateral.low_price_ratio,
-        case
-            when fills.liquidated_at < depegged_collateral.low_at
-                then 1 - (1 - depegged_collateral.low_price_ratio)
-                    * {{ dbt.datediff('depegged_collateral.window_starts_at', 'fills.liquidated_at', 'millisecond') }}
-                    / {{ dbt.datediff('depegged_collateral.window_starts_at', 'depegged_collateral.low_at', 'millisecond') }}
-            else 1 - (1 - depegged_collateral.low_price_ratio)
-                * {{ dbt.datediff('fills.liquidated_at', 'depegged_collateral.window_ends_at', 'millisecond') }}
-                / {{ dbt.datediff('depegged_collateral.low_at', 'depegged_collateral.window_ends_at', 'millisecond') }}
-        end as path_price_ratio,
-        -- multi-position cross margin (simulator switch cross_margin_drain): the equity the
-        -- account's other legs drained, on the liquidated share of the position, once the drain
-        -- has started (before the scenario's scale)
-        coalesce(cross_margin_drains.drained_usd * fills.quantity / nullif(fills.position_quantity, 0), 0)
-            as cross_margin_drained_usd
-    from fills
-    left join cross_margin_drains
-        on fills.position_id = cross_margin_drains.position_id
-        and fills.venue = cross_margin_drains.venue
-        and fills.liquidated_at >= cross_margin_drains.drained_from
-    left join (
-        select
-            account_collateral.account_id,
-            account_collateral.venue,
-            account_collateral.collateral_usd,
-            collateral_depegs.low_price_ratio,
-            collateral_depegs.window_starts_at,
-            collateral_depegs.low_at,
-            collateral_depegs.window_ends_at
-        from account_collateral
-        inner join collateral_depegs
-            on account_collateral.venue = collateral_depegs.venue
-            and account_collateral.collateral_asset = collateral_depegs.collateral_asset
-    ) as depegged_collateral
-        on fills.account_id = depegged_collateral.account_id
-        and fills.venue = depegged_collateral.venue
-        and fills.liquidated_at >= depegged_collateral.window_starts_at
-        and fills.liquidated_at < depegged_collateral.window_ends_at
-    left join mechanisms
-        on fills.venue = mechanisms.venue
-    left join fund_pools as pool_symbol
-        on fills.venue = pool_symbol.venue
-        and fills.symbol = pool_symbol.symbol
-    left join fund_pools as pool_default
-        on fills.venue = pool_default.venue
-        and pool_default.symbol = '*'
+    select * from {{ ref('int_liquidation_fill_terms') }}
 ),
 
 -- The scenario-dependent rates, once per venue x scenario (a few rows): taker fee, default
--- clearance fee ('*'), surplus and ADL shares. Venues are those of either seed; a fill of
--- another venue finds no row and gets the rates' fallback, 0, as before.
+-- clearance fee ('*'), surplus and ADL shares. Venues are those of either seed; a venue without
+-- a row gets the rates' fallback, 0.
 venue_scenario_rates as (
     select
         venues.venue,
@@ -213,61 +60,86 @@ venue_scenario_rates as (
         surplus_shares.surplus_share,
         surplus_shares.adl_loss_share
     from (
-        select venue from fee_schedules
+        select venue from {{ ref('fee_schedules') }}
         union
-        select venue from mechanisms
+        select venue from {{ ref('venue_liquidation_mechanisms') }}
     ) as venues
-    cross join scenarios
-    left join fee_rates as taker
+    cross join {{ scenarios }} as scenarios
+    left join {{ fee_rates }} as taker
         on venues.venue = taker.venue
         and taker.fee_type = 'taker'
         and taker.symbol = '*'
         and scenarios.scenario = taker.scenario
-    left join fee_rates as clearance_default
+    left join {{ fee_rates }} as clearance_default
         on venues.venue = clearance_default.venue
         and clearance_default.fee_type = 'liquidation_clearance'
         and clearance_default.symbol = '*'
         and scenarios.scenario = clearance_default.scenario
-    left join surplus_shares
+    left join {{ surplus_shares }} as surplus_shares
         on venues.venue = surplus_shares.venue
         and scenarios.scenario = surplus_shares.scenario
 ),
 
--- the grain: each fill x the three scenarios, then the scenario's rates (two lookups in tables of
--- a few dozen rows)
-fills_with_terms as (
+-- The scenario's rates per venue x symbol of the reference seeds (exchanges x symbols, a few dozen
+-- rows): the taker fee, the symbol's clearance fee (else the venue's default '*', else 0), the
+-- surplus and ADL shares (0 without a row: no ADL assumption, the fund or vault pays the whole
+-- loss). Every fill's venue and symbol are in those seeds: staging quarantines any other
+-- (unknown_venue, unknown_symbol). Read from the seeds, not from the fills, so DuckDB plans the
+-- join below with this small table as its build side.
+market_scenario_rates as (
     select
-        fill_terms.*,
+        markets.venue,
+        markets.symbol,
         scenarios.scenario,
         coalesce(venue_scenario_rates.taker_fee_rate, 0) as taker_fee_rate,
         coalesce(clearance_symbol.rate, venue_scenario_rates.default_clearance_fee_rate, 0)
             as clearance_fee_rate,
         coalesce(venue_scenario_rates.surplus_share, 0) as surplus_share,
-        -- no ADL assumption: the fund or vault pays the whole loss
-        coalesce(venue_scenario_rates.adl_loss_share, 0) as adl_loss_share,
+        coalesce(venue_scenario_rates.adl_loss_share, 0) as adl_loss_share
+    from (
+        select exchanges.exchange_id as venue, symbols.symbol
+        from {{ ref('exchanges') }} as exchanges
+        cross join {{ ref('symbols') }} as symbols
+    ) as markets
+    cross join {{ scenarios }} as scenarios
+    left join venue_scenario_rates
+        on markets.venue = venue_scenario_rates.venue
+        and scenarios.scenario = venue_scenario_rates.scenario
+    left join {{ fee_rates }} as clearance_symbol
+        on markets.venue = clearance_symbol.venue
+        and clearance_symbol.fee_type = 'liquidation_clearance'
+        and markets.symbol = clearance_symbol.symbol
+        and scenarios.scenario = clearance_symbol.scenario
+),
+
+-- the grain: each fill x the three scenarios, by one join of the fills with their market's three
+-- rows (above: every fill finds them). One lookup per fill in a table of a few dozen rows, where
+-- crossing first and then looking the rates up probed two tables with every fill x scenario.
+fills_with_terms as (
+    select
+        fill_terms.*,
+        rates.scenario,
+        rates.taker_fee_rate,
+        rates.clearance_fee_rate,
+        rates.surplus_share,
+        rates.adl_loss_share,
         coalesce(
-            fill_terms.collateral_at_par_usd * (1 - case scenarios.scenario
+            fill_terms.collateral_at_par_usd * (1 - case rates.scenario
                 when 'low' then fill_terms.low_price_ratio
                 when 'central' then (fill_terms.low_price_ratio + fill_terms.path_price_ratio) / 2
                 else fill_terms.path_price_ratio
             end),
             0
         ) as collateral_depeg_loss_usd,
-        fill_terms.cross_margin_drained_usd * case scenarios.scenario
+        fill_terms.cross_margin_drained_usd * case rates.scenario
             when 'low' then {{ var('cross_margin_drain_scale_low') }}
             when 'central' then {{ var('cross_margin_drain_scale_central') }}
             else {{ var('cross_margin_drain_scale_high') }}
         end as cross_margin_drain_usd
     from fill_terms
-    cross join scenarios
-    left join venue_scenario_rates
-        on fill_terms.venue = venue_scenario_rates.venue
-        and scenarios.scenario = venue_scenario_rates.scenario
-    left join fee_rates as clearance_symbol
-        on fill_terms.venue = clearance_symbol.venue
-        and clearance_symbol.fee_type = 'liquidation_clearance'
-        and fill_terms.symbol = clearance_symbol.symbol
-        and scenarios.scenario = clearance_symbol.scenario
+    inner join market_scenario_rates as rates
+        on fill_terms.venue = rates.venue
+        and fill_terms.symbol = rates.symbol
 ),
 
 -- the collateral's depeg loss and the cross-margin drain come off the margin left first;
@@ -346,7 +218,8 @@ final as (
             - case when is_surplus_kept then surplus_share * (margin_left_usd - clearance_fee_usd) else 0 end,
             0
         ) as trader_margin_lost_usd,
-        {{ incremental_loaded_at() }} as loaded_at
+        -- when the fill's row in int_liquidation_fill_terms was (re)computed
+        loaded_at
     from revenue
 )
 
