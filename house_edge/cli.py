@@ -31,9 +31,9 @@ from pathlib import Path
 import click
 
 from house_edge import config, publish
-from house_edge.simulator import RAW_FILES
 
 DEFAULT_SAMPLE_DIR = config.DEFAULT_SAMPLE_DIR
+RAW_FILES = config.RAW_FILES  # the simulator's file stems, without importing it
 DEFAULT_SIMULATE_DIR = Path("warehouse/simulated")
 DEFAULT_SCALE = 0.005
 DEFAULT_SEED = 20251010

@@ -17,6 +17,10 @@ WAREHOUSE_BASENAME = "house_edge.duckdb"
 # raw table -> the dbt var naming its file(s)
 RAW_VARS = {"price_bars": "raw_price_bars_path", "positions": "raw_positions_path",
             "liquidations": "raw_liquidations_path"}
+# raw table -> its file's stem (the simulator writes <stem>.csv / .parquet; simulator.RAW_FILES,
+# checked equal by pytests/test_config.py): here so the CLI's build need not import the
+# simulator (and pandas, ~0.4 s) to find the files.
+RAW_FILES = {key: f"raw_{key}" for key in RAW_VARS}
 # The optional raw_account_collateral file (simulator switch collateral_depeg), read from beside
 # raw_positions (publish.raw_vars).
 OPTIONAL_RAW_VAR = "raw_account_collateral_path"

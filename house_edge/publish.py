@@ -232,10 +232,17 @@ def finish_dbt_session(proc: subprocess.Popen, commands: list[dict], root: Path,
 def run_dbt(args: list[str], root: Path, db_path: Path, variables: dict[str, str],
             echo: bool = True, log_path: Path | None = None,
             progress: Callable[[int, int], None] | None = None) -> None:
-    """Run one dbt command against db_path (raw CSVs pre-flighted first), in a dbt session."""
-    check_raw_files(root, variables)
-    finish_dbt_session(start_dbt_session(root, db_path, echo), [{"args": args}], root,
-                       variables, log_path=log_path, progress=progress)
+    """Run one dbt command against db_path (raw CSVs pre-flighted first, while the session
+    imports dbt), in a dbt session."""
+    session = start_dbt_session(root, db_path, echo)
+    try:
+        check_raw_files(root, variables)
+    except BaseException:
+        session.kill()  # it has read no command: nothing was built
+        session.wait()
+        raise
+    finish_dbt_session(session, [{"args": args}], root, variables, log_path=log_path,
+                       progress=progress)
 
 
 def check_built_file(db_path: Path) -> dict[str, int]:
@@ -278,10 +285,12 @@ class Run:
 
 
 def _dbt_step(run: Run) -> None:
-    """Pre-flight the raw files, then the dbt commands (a build; the job adds freshness)."""
+    """Pre-flight the raw files, then the dbt commands (a build; the job adds freshness). The
+    session starts first: it imports dbt (~1.5 s) while the pre-flight scans the CSVs (~0.8 s
+    on the sample), and is killed (run_steps) if the pre-flight fails, having read no command."""
     if run.session is None:
-        check_raw_files(run.root, run.variables)
         run.session = start_dbt_session(run.root, run.build_file, run.echo)
+        check_raw_files(run.root, run.variables)
     finish_dbt_session(run.session, run.dbt_commands, run.root, run.variables, run.dbt_common,
                        log_path=None if run.echo else build_log_path(run.target),
                        progress=(lambda done, total: run.progress("dbt", done, total))

@@ -160,9 +160,9 @@ def run_job(raw_paths: dict[str, str | Path] | None = None, target: Path | None 
     target = Path(target) if target else published_path(project_root())
     run = job_run(target, {**raw_vars(raw_paths), **(extra_vars or {})}, echo)
     state, report = run.build_file, run.report
-    check_raw_files(run.root, run.variables)  # a missing or malformed raw file stops it here
     run.session = start_dbt_session(run.root, state, echo)  # dbt imports while we plan
     try:
+        check_raw_files(run.root, run.variables)  # a missing or malformed raw file stops it here
         now = job_inputs.fingerprint(run.root, run.variables)
         plan = plan_run(state, now, full_refresh=full_refresh, all_tests=all_tests)
     except BaseException:

@@ -53,3 +53,7 @@ def test_no_module_finds_the_root_itself_and_config_imports_nothing_of_the_packa
 def test_benchmarks_are_not_in_the_installed_package():
     assert not list((ROOT / "house_edge").glob("bench*.py"))
     assert (ROOT / "benchmarks" / "bench.py").exists()
+
+
+def test_the_raw_file_stems_are_the_simulators():
+    assert config.RAW_FILES == simulator.RAW_FILES
