@@ -31,7 +31,8 @@
         {%- do existing.setdefault((row[0] ~ '.' ~ row[1]) | lower, []).append(row[2]) -%}
       {%- endfor -%}
       {%- set statements = [] -%}
-      {%- for node in nodes -%}
+      {#- a node without columns in the file has no relation there to comment -#}
+      {%- for node in nodes if (node.schema ~ '.' ~ node.alias) | lower in existing -%}
         {%- set persist = node.config.persist_docs or {} -%}
         {%- set relation = api.Relation.create(
               database=node.database, schema=node.schema, identifier=node.alias,
