@@ -24,6 +24,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 FLOOR_SQL = """
 select
@@ -38,10 +39,18 @@ def _reader(path: Path) -> str:
         f"read_csv('{path}', header = true)"
 
 
-def _timed_child(code: str) -> tuple[float, float, str, float]:
-    """Run python code in a child; return (seconds, peak RSS MiB, stdout, CPU seconds of the child
-    and its own children, user + system: on a machine shared with other jobs, CPU time moves
-    less than wall time)."""
+class Timed(NamedTuple):
+    """A child's run: wall seconds, peak RSS (MiB), stdout, CPU seconds of the child and its own
+    children (user + system: on a machine shared with other jobs, CPU time moves less than wall
+    time). Callers read fields by name, so a new field breaks no caller."""
+    seconds: float
+    peak_mib: float
+    stdout: str
+    cpu_seconds: float
+
+
+def _timed_child(code: str) -> Timed:
+    """Run python code in a child and time it (Timed)."""
     wrapper = (
         "import resource, sys, time\n"
         "t0 = time.perf_counter()\n"
@@ -57,7 +66,7 @@ def _timed_child(code: str) -> tuple[float, float, str, float]:
         raise SystemExit(f"benchmark step failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     last = [ln for ln in proc.stdout.splitlines() if ln.startswith("__BENCH__")][-1].split()
     seconds, self_mib, child_mib, cpu = (float(v) for v in last[1:5])
-    return seconds, max(self_mib, child_mib), proc.stdout, cpu
+    return Timed(seconds, max(self_mib, child_mib), proc.stdout, cpu)
 
 
 TOP_NODES = 15

@@ -52,13 +52,14 @@ def _split_by_hour(liquidations: Path, out_dir: Path) -> list[Path]:
 
 
 def _job(raw: dict[str, str], target: Path, full_refresh: bool) -> tuple[float, dict]:
-    seconds, _, stdout = _timed_child(
+    run = _timed_child(
         "from house_edge import scheduled\n"
         f"rep = scheduled.run_job(raw_paths={raw!r}, target={str(target)!r}, "
         f"full_refresh={full_refresh!r}, echo=False, extra_vars={OTHER_SCALE_VARS!r})\n"
         "import json; print('__SECONDS__', json.dumps(rep.seconds))")
-    parts = json.loads([ln for ln in stdout.splitlines() if ln.startswith("__SECONDS__")][-1][12:])
-    return seconds, parts
+    parts = json.loads([ln for ln in run.stdout.splitlines()
+                        if ln.startswith("__SECONDS__")][-1][12:])
+    return run.seconds, parts
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -74,10 +75,10 @@ def main(argv: list[str] | None = None) -> None:
     out = Path(args.out).resolve() / f"incremental_scale_{args.scale:g}"
     raw = out / "raw"
     if not (raw / "raw_liquidations.parquet").exists():
-        sim_s, _, _ = _timed_child(
+        sim_s = _timed_child(
             "from house_edge import simulator as s\n"
             f"r = s.simulate(scale={args.scale}, seed={args.seed})\n"
-            f"s.write(r, {str(raw)!r}, fmt='parquet')")
+            f"s.write(r, {str(raw)!r}, fmt='parquet')").seconds
         print(f"simulated scale {args.scale:g} in {sim_s:.0f} s")
     hourly = out / "hourly"
     shutil.rmtree(hourly, ignore_errors=True)

@@ -21,3 +21,16 @@ def test_node_times_ranks_slowest_first_and_totals_each_node_type():
                      ("model", "fct_small", 1.0),
                      ("unit_test", "a_unit_test", 0.5)]
     assert totals == {"model": (2, 6.0), "test": (1, 3.0), "unit_test": (1, 0.5)}
+
+
+def test_the_incremental_bench_reads_its_timed_runs_by_field(monkeypatch):
+    """bench_incremental times the scheduled job through bench._timed_child: a field added to
+    its result (CPU seconds were) must not break the incremental bench's reading of it."""
+    from pathlib import Path
+
+    from benchmarks import bench, bench_incremental
+
+    stdout = 'job output\n__SECONDS__ {"dbt": 1.5, "gate": 0.5}\n'
+    monkeypatch.setattr(bench_incremental, "_timed_child",
+                        lambda code: bench.Timed(12.5, 100.0, stdout, 3.0))
+    assert bench_incremental._job({}, Path("/nowhere"), False) == (12.5, {"dbt": 1.5, "gate": 0.5})
