@@ -124,14 +124,14 @@
 {%- endmacro %}
 
 {#- post_hook of a row-keyed incremental model: deletes its rows whose `key` left
-    `upstream_relation` (a re-read file now quarantines or lacks a row). The model holds
-    `rows_per_key` rows per upstream key, of the upstream rows matching `upstream_filter`. After
+    `upstream_relation` (a re-read file now quarantines or lacks a row). The model holds one
+    row per upstream key, of the upstream rows matching `upstream_filter`. After
     the merge every upstream key is in `this`, so equal row counts mean equal key sets: the
     anti-join (a scan of both) runs only when the counts differ. A no-op on a full build. -#}
-{% macro incremental_prune_missing_keys(upstream_relation, key, rows_per_key=1, upstream_filter=none) -%}
+{% macro incremental_prune_missing_keys(upstream_relation, key, upstream_filter=none) -%}
     {%- if is_incremental() and execute -%}
         {%- set counts = run_query("select (select count(*) from " ~ this ~ "), (select "
-                                   ~ rows_per_key ~ " * count(*) from " ~ upstream_relation
+                                   ~ "count(*) from " ~ upstream_relation
                                    ~ (" where " ~ upstream_filter if upstream_filter else "")
                                    ~ ")").rows[0] -%}
     {%- endif -%}
