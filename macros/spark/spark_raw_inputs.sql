@@ -8,6 +8,10 @@
       simulator.X         a view adding `filename`, each row's file path (_metadata.file_path).
     Re-declared on every run (DROP + CREATE; dropping an unmanaged table never touches the files),
     so a changed raw var takes effect. A no-op on DuckDB.
+    The venue files' sources (venue_files.<format>, models/staging/venue_files/_venue_files__sources.yml)
+    are read by DuckDB only: each is declared as an empty view with its columns, so the venue
+    models build, empty, as on DuckDB without a venue file; a configured venue file stops the run
+    (README "Running on Spark": exclusions).
 -#}
 {% macro declare_raw_inputs() -%}
     {{ return(adapter.dispatch('declare_raw_inputs', 'house_edge')()) }}
@@ -30,10 +34,10 @@
     {{ return(root.rstrip('/') ~ '/' ~ (path[2:] if path.startswith('./') else path)) }}
 {%- endmacro %}
 
-{#- Source YAML types -> Spark SQL types (varchar is DuckDB's name for string). -#}
+{#- Source YAML types -> Spark SQL types (varchar is DuckDB's name for string; json is text). -#}
 {% macro spark_raw_type(data_type) -%}
     {%- set t = (data_type or 'string') | lower -%}
-    {{ return('string' if t in ('varchar', 'text') else t) }}
+    {{ return('string' if t in ('varchar', 'text', 'json') else 'int' if t == 'integer' else t) }}
 {%- endmacro %}
 
 {% macro spark__declare_raw_inputs() -%}
@@ -45,6 +49,9 @@
                         'account_collateral': 'raw_account_collateral_path',
                         'adl_fills': 'raw_adl_fills_path',
                         'cross_margin_drains': 'raw_cross_margin_drains_path'} -%}
+    {%- if var('venue_files', []) -%}
+        {{ exceptions.raise_compiler_error("venue files (var venue_files) are read in place by DuckDB only; on Spark, run without them (README \"Running on Spark\": exclusions)") }}
+    {%- endif -%}
     {%- do run_query('create schema if not exists simulator') -%}
     {%- for node in graph.sources.values() if node.source_name == 'simulator' and node.name in raw_vars -%}
         {%- set path = spark_absolute_path(var(raw_vars[node.name])) -%}
@@ -63,6 +70,14 @@
             {%- do run_query('create table ' ~ files_table ~ ' (' ~ columns | join(', ') ~ ") using csv options (path '" ~ path | replace("'", "\\'") ~ "', header 'true', sep ',', quote '\"', escape '\"', mode 'FAILFAST')") -%}
         {%- endif -%}
         {%- do run_query('create view simulator.' ~ node.name ~ ' as select *, _metadata.file_path as filename from ' ~ files_table) -%}
+    {%- endfor -%}
+    {%- do run_query('create schema if not exists venue_files') -%}
+    {%- for node in graph.sources.values() if node.source_name == 'venue_files' -%}
+        {%- set columns = [] -%}
+        {%- for column in node.columns.values() -%}
+            {%- do columns.append('cast(null as ' ~ spark_raw_type(column.data_type) ~ ') as `' ~ column.name ~ '`') -%}
+        {%- endfor -%}
+        {%- do run_query('create or replace view venue_files.' ~ node.name ~ ' as select ' ~ columns | join(', ') ~ ' where 1 = 0') -%}
     {%- endfor -%}
     select 1
 {%- endmacro %}

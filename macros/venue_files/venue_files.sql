@@ -9,10 +9,13 @@
     `house-edge build --venue-file VENUE:FORMAT:PATH` (house_edge/venue_files.py).
 
     The registry of formats is the dbt var `venue_file_formats` (dbt_project.yml), the one place
-    that names them: format -> venue, the kind of record it carries, and the staging model that
-    reads it; house_edge/venue_files.py reads the same var. Adding a venue format = one entry
-    there + one staging model + one line in its union model (int_liquidations_unioned or
-    int_price_bars_unioned).
+    that names them: format -> venue, the kind of record it carries (the staging model that reads
+    it is stg_<venue>__<kind>) and, for a delimited format, its number of columns;
+    house_edge/venue_files.py reads the same var. Each format is the dbt source table
+    venue_files.<format with _>, whose reader is built from the registry and the entries
+    (models/staging/venue_files/_venue_files__sources.yml). Adding a venue format = one entry in
+    the registry + its source table + one staging model + one line in its union model
+    (int_liquidations_unioned or int_price_bars_unioned).
 -#}
 
 {% macro venue_file_formats() -%}
@@ -51,6 +54,14 @@
             {{ exceptions.raise_compiler_error(where ~ ": price_type must be trade, mark or index") }}
         {%- endif -%}
         {%- set paths = [entry['path']] if entry['path'] is string else entry['path'] -%}
+        {%- if paths is mapping or paths | reject('string') | list -%}
+            {{ exceptions.raise_compiler_error(where ~ ": path must be a file, a glob or a list of them") }}
+        {%- endif -%}
+        {%- set whole_json = [] -%}
+        {%- for p in paths if p.lower().endswith('.json') or p.lower().endswith('.json.gz') %}{% do whole_json.append(p) %}{% endfor -%}
+        {%- if not spec.get('columns') and whole_json and whole_json | length != paths | length -%}
+            {{ exceptions.raise_compiler_error(where ~ ": mixes .json files (read whole) and JSON-lines files; give them as two entries") }}
+        {%- endif -%}
         {%- do checked.append({
             'index': loop.index,
             'venue': spec['venue'],
@@ -65,9 +76,11 @@
 {%- endmacro %}
 
 
-{#- The entries of one format. -#}
-{% macro venue_file_entries_for(format) -%}
-    {{ return(venue_file_entries() | selectattr('format', 'equalto', format) | list) }}
+{#- on-run-start hook: check the entries before any model runs, so a bad entry stops the run with
+    a message naming it (the source tables skip a malformed entry rather than fail parsing). -#}
+{% macro check_venue_file_entries() -%}
+    {%- do venue_file_entries() -%}
+    select 1
 {%- endmacro %}
 
 
@@ -87,153 +100,6 @@
         ({{ column }} not in ({% for v in replaced %}'{{ v }}'{% if not loop.last %}, {% endif %}{% endfor %}))
     {%- else -%}
         (1 = 1)
-    {%- endif -%}
-{%- endmacro %}
-
-
-{#- A SQL string literal (or null). -#}
-{% macro venue_sql_literal(value) -%}
-    {%- if value is none -%}cast(null as {{ dbt.type_string() }}){%- else -%}'{{ value | string | replace("'", "''") }}'{%- endif -%}
-{%- endmacro %}
-
-
-{#- The raw rows of one format's files as positional VARCHAR columns c00..c<n-1> plus
-    source_file and the entry's options (entry_index, entry_symbol, entry_price_type).
-    Every value is read as text and parsed in staging, so a value that does not parse is
-    quarantined with a reason instead of failing the whole build. `.parquet` paths are read
-    with read_parquet and their first n columns taken by position. -#}
-{% macro venue_raw_delimited(format, column_count) -%}
-    {%- set entries = venue_file_entries_for(format) -%}
-    {%- if not entries -%}
-        select
-            {% for i in range(column_count) %}cast(null as {{ dbt.type_string() }}) as c{{ '%02d' % i }},
-            {% endfor %}cast(null as {{ dbt.type_string() }}) as source_file,
-            cast(null as {{ dbt.type_int() }}) as entry_index,
-            cast(null as {{ dbt.type_string() }}) as entry_symbol,
-            cast(null as {{ dbt.type_string() }}) as entry_price_type
-        where 1 = 0
-    {%- else -%}
-        {%- for entry in entries %}
-        {%- if not loop.first %}
-        union all
-        {% endif -%}
-        select
-            {% for i in range(column_count) %}cast(c{{ '%02d' % i }} as {{ dbt.type_string() }}) as c{{ '%02d' % i }},
-            {% endfor %}filename as source_file,
-            {{ entry['index'] }} as entry_index,
-            {{ venue_sql_literal(entry['symbol']) }} as entry_symbol,
-            {{ venue_sql_literal(entry['price_type']) }} as entry_price_type
-        from {{ read_positional_text_columns(entry['paths'], column_count) }}
-        {%- endfor -%}
-    {%- endif -%}
-{%- endmacro %}
-
-
-{#- The raw JSON documents of one format's files: one row per line of a JSON-lines file (or per
-    element of a top-level JSON array), column `document` (JSON) plus source_file. -#}
-{% macro venue_raw_json(format) -%}
-    {%- set entries = venue_file_entries_for(format) -%}
-    {%- if not entries -%}
-        select
-            cast(null as {{ type_json() }}) as document,
-            cast(null as {{ dbt.type_string() }}) as source_file,
-            cast(null as {{ dbt.type_int() }}) as entry_index,
-            cast(null as {{ dbt.type_string() }}) as entry_symbol
-        where 1 = 0
-    {%- else -%}
-        {%- for entry in entries %}
-        {%- if not loop.first %}
-        union all
-        {% endif -%}
-        select
-            json as document,
-            filename as source_file,
-            {{ entry['index'] }} as entry_index,
-            {{ venue_sql_literal(entry['symbol']) }} as entry_symbol
-        from {{ read_json_documents(entry['paths']) }}
-        {%- endfor -%}
-    {%- endif -%}
-{%- endmacro %}
-
-
-{#- True for a format whose files are JSON (its name ends in jsonl / json). -#}
-{% macro venue_format_is_json(format) -%}
-    {{ return(format.endswith('jsonl') or format.endswith('json')) }}
-{%- endmacro %}
-
-
-{#- The lines of JSON-lines venue files (every JSON format's entries, .json files excepted:
-    those are read whole) that are not valid JSON: one row per malformed line, with its file,
-    its 1-based line number and its raw text, reason `malformed_json`. venue_raw_json leaves
-    these lines out, so a record is either a document in its format's staging model or a row
-    here: rows in = loaded + quarantined holds per line. One aggregate pass per entry: the
-    file's first scan position gives line numbers without a window over every line. -#}
-{% macro venue_raw_json_malformed() -%}
-    {%- set entries = [] -%}
-    {%- for entry in venue_file_entries() if venue_format_is_json(entry['format']) -%}
-        {%- if venue_whole_json_paths(entry['paths']) | length == 0 -%}{% do entries.append(entry) %}{%- endif -%}
-    {%- endfor -%}
-    {%- if entries and target.type != 'duckdb' -%}
-        {{ venue_duckdb_only('venue_raw_json_malformed') }}
-    {%- endif -%}
-    {%- if not entries -%}
-        select
-            cast(null as {{ dbt.type_string() }}) as venue,
-            cast(null as {{ dbt.type_string() }}) as source_format,
-            cast(null as {{ dbt.type_string() }}) as source_file,
-            cast(null as {{ dbt.type_bigint() }}) as source_line_number,
-            cast(null as {{ dbt.type_string() }}) as raw_record
-        where 1 = 0
-    {%- else -%}
-        {%- for entry in entries %}
-        {%- if not loop.first %}
-        union all
-        {% endif -%}
-        select
-            '{{ entry["venue"] }}' as venue,
-            '{{ entry["format"] }}' as source_format,
-            source_file,
-            cast(bad_line.ordinality - first_ordinality + 1 as {{ dbt.type_bigint() }}) as source_line_number,
-            bad_line.line as raw_record
-        from (
-            select
-                filename as source_file,
-                min(ordinality) as first_ordinality,
-                list(struct_pack(line := line, ordinality := ordinality)) filter (
-                    where not {{ json_line_is_valid('line') }} and trim(line) <> ''
-                ) as bad_lines
-            from {{ read_json_lines_text(entry['paths']) }}
-            group by filename
-        ) as per_file, unnest(per_file.bad_lines) as t(bad_line)
-        {%- endfor -%}
-    {%- endif -%}
-{%- endmacro %}
-
-
-{#- Every file the configured entries match (DuckDB's glob), one row per format x file:
-    venue, source_format, entry_index, source_file. A file that matches but yields no record
-    (empty, header only, blank lines only) is found by comparing this with the staging models. -#}
-{% macro venue_files_matched() -%}
-    {%- set entries = venue_file_entries() -%}
-    {%- if not entries -%}
-        select
-            cast(null as {{ dbt.type_string() }}) as venue,
-            cast(null as {{ dbt.type_string() }}) as source_format,
-            cast(null as {{ dbt.type_int() }}) as entry_index,
-            cast(null as {{ dbt.type_string() }}) as source_file
-        where 1 = 0
-    {%- else -%}
-        {%- for entry in entries %}{% set entry_loop = loop %}{% for path in entry['paths'] %}
-        {%- if not (entry_loop.first and loop.first) %}
-        union all
-        {% endif -%}
-        select
-            '{{ entry["venue"] }}' as venue,
-            '{{ entry["format"] }}' as source_format,
-            {{ entry['index'] }} as entry_index,
-            file as source_file
-        from {{ venue_glob(path) }}
-        {%- endfor %}{% endfor -%}
     {%- endif -%}
 {%- endmacro %}
 
@@ -258,4 +124,60 @@
         when {{ reason_column }} = 'unknown_contract_value'
             then 'add the instrument to seed okx_contract_values'
     end
+{%- endmacro %}
+
+
+{#- The lines of one JSON format's source (venue_files.<format>) that are not valid JSON: one row
+    per malformed line (blank lines are not records), with its file, its 1-based line number in
+    that file and its raw text. The staging models read only the lines that are JSON, so a line
+    is either a document there or a row here: rows in = loaded + quarantined holds per line.
+    Files read whole (.json, no scan position) have no lines. -#}
+{% macro venue_malformed_json_lines(relation, venue, format) -%}
+    {{ return(adapter.dispatch('venue_malformed_json_lines', 'house_edge')(relation, venue, format)) }}
+{%- endmacro %}
+
+{#- DuckDB: one aggregate pass per file (its first scan position gives the line numbers), the bad
+    lines gathered in a list, without a window or a join over every line. Grouped by entry too:
+    each entry is its own scan, with its own positions. -#}
+{% macro duckdb__venue_malformed_json_lines(relation, venue, format) -%}
+    select
+        '{{ venue }}' as venue,
+        '{{ format }}' as source_format,
+        per_file.source_file,
+        cast(bad_line.scan_position - per_file.first_position + 1 as {{ dbt.type_bigint() }}) as source_line_number,
+        bad_line.record_text as raw_record
+    from (
+        select
+            entry_index,
+            source_file,
+            min(scan_position) as first_position,
+            list(struct_pack(record_text := record_text, scan_position := scan_position)) filter (
+                where document is null and trim(record_text) <> ''
+            ) as bad_lines
+        from {{ relation }}
+        where scan_position is not null
+        group by entry_index, source_file
+    ) as per_file, unnest(per_file.bad_lines) as t(bad_line)
+{%- endmacro %}
+
+{#- Other engines: the same rows through a join with each file's first position. -#}
+{% macro default__venue_malformed_json_lines(relation, venue, format) -%}
+    select
+        '{{ venue }}' as venue,
+        '{{ format }}' as source_format,
+        lines.source_file,
+        cast(lines.scan_position - files.first_position + 1 as {{ dbt.type_bigint() }}) as source_line_number,
+        lines.record_text as raw_record
+    from {{ relation }} as lines
+    inner join (
+        select entry_index, source_file, min(scan_position) as first_position
+        from {{ relation }}
+        where scan_position is not null
+        group by entry_index, source_file
+    ) as files
+        on lines.entry_index = files.entry_index
+        and lines.source_file = files.source_file
+    where lines.document is null
+        and trim(lines.record_text) <> ''
+        and lines.scan_position is not null
 {%- endmacro %}

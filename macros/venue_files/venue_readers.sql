@@ -1,6 +1,7 @@
 {#-
     Engine-specific pieces of the venue-file loaders, dispatched so the staging SQL stays portable.
-    The file readers are DuckDB's (reading files in place is what it is for); the per-row JSON
+    The file readers are DuckDB's (reading files in place is what it is for): they are the source
+    tables venue_files.* (models/staging/venue_files/_venue_files__sources.yml). The per-row JSON
     and text functions also have Spark versions, so with no venue file configured (the default)
     every venue model builds, empty, on Spark. A macro with no implementation for the adapter
     raises a compile error naming it when a model using it runs, never at parse time (that would
@@ -12,131 +13,6 @@
         {{ exceptions.raise_compiler_error("venue-file macro " ~ name ~ " has no implementation for adapter " ~ adapter.type() ~ "; venue files are read in place by DuckDB (README \"Running on Spark\": exclusions)") }}
     {%- endif -%}
 {%- endmacro %}
-
-{% macro venue_path_list(paths) -%}
-    [{% for p in paths %}'{{ p | replace("'", "''") }}'{% if not loop.last %}, {% endif %}{% endfor %}]
-{%- endmacro %}
-
-
-{#- Positional text columns c00..c<n-1> + filename from CSV files without trusting any header
-    (a header row, if present, comes through as data and staging drops it), or Parquet files
-    (first n columns by position). -#}
-{% macro read_positional_text_columns(paths, column_count) -%}
-    {{ return(adapter.dispatch('read_positional_text_columns', 'house_edge')(paths, column_count)) }}
-{%- endmacro %}
-
-{% macro default__read_positional_text_columns(paths, column_count) -%}
-    {{ venue_duckdb_only('read_positional_text_columns') }}
-{%- endmacro %}
-
-{% macro duckdb__read_positional_text_columns(paths, column_count) -%}
-    {%- set names = [] -%}
-    {%- for i in range(column_count) %}{% do names.append('c%02d' % i) %}{% endfor -%}
-    {%- set parquet_paths = [] -%}
-    {%- for p in paths if p.endswith('.parquet') %}{% do parquet_paths.append(p) %}{% endfor -%}
-    {%- if parquet_paths | length == paths | length -%}
-    (select * from read_parquet({{ venue_path_list(paths) }}, filename = true) as parquet_file({{ names | join(', ') }}))
-    {%- else -%}
-    read_csv({{ venue_path_list(paths) }}, filename = true, header = false, auto_detect = false,
-        delim = ',', quote = '"', escape = '"',
-        columns = { {%- for n in names %}'{{ n }}': 'VARCHAR'{% if not loop.last %}, {% endif %}{% endfor -%} })
-    {%- endif -%}
-{%- endmacro %}
-
-
-{#- One row per JSON document (a line of JSON lines, or an element of a top-level array):
-    columns json, filename. Files named `.json` (or `.json.gz`) are read whole with DuckDB's
-    JSON reader (a top-level array, or pretty-printed documents); every other path is JSON
-    lines, read line by line as text (read_json_lines_text) so that one malformed line never
-    refuses the file: only lines that are valid JSON come out here, the malformed ones are
-    quarantined as `malformed_json` with their line number (venue_raw_json_malformed). Blank
-    lines are not records. -#}
-{% macro read_json_documents(paths) -%}
-    {{ return(adapter.dispatch('read_json_documents', 'house_edge')(paths)) }}
-{%- endmacro %}
-
-{% macro default__read_json_documents(paths) -%}
-    {{ venue_duckdb_only('read_json_documents') }}
-{%- endmacro %}
-
-{% macro duckdb__read_json_documents(paths) -%}
-    {%- set whole = venue_whole_json_paths(paths) -%}
-    {%- if whole | length == paths | length -%}
-    read_json_objects({{ venue_path_list(paths) }}, format = 'auto', filename = true)
-    {%- elif whole -%}
-    {{ exceptions.raise_compiler_error("venue file paths " ~ paths ~ ": mix .json files (read whole) and JSON-lines files in one entry; give them as two entries") }}
-    {%- else -%}
-    (select json(line) as json, filename
-     from {{ read_json_lines_text(paths) }}
-     where {{ json_line_is_valid('line') }})
-    {%- endif -%}
-{%- endmacro %}
-
-
-{#- The paths of an entry that are read whole as JSON (a top-level array or pretty-printed
-    documents) rather than line by line: those named .json / .json.gz. -#}
-{% macro venue_whole_json_paths(paths) -%}
-    {%- set whole = [] -%}
-    {%- for p in paths if p.lower().endswith('.json') or p.lower().endswith('.json.gz') %}{% do whole.append(p) %}{% endfor -%}
-    {{ return(whole) }}
-{%- endmacro %}
-
-
-{#- Every line of JSON-lines files as text: columns line (VARCHAR, null for a blank line),
-    filename, ordinality (the line's position in the scan: consecutive within a file, files one
-    after another; line number in its file = ordinality - the file's first ordinality + 1). No
-    quoting, no escaping and a delimiter (U+0001) that valid JSON cannot hold unescaped, so a
-    line is never split or joined with the next one; a line holding a raw U+0001 is invalid JSON
-    anyway and is cut there (strict_mode = false) and quarantined. Lines up to 16 MB, as
-    DuckDB's own JSON reader. -#}
-{% macro read_json_lines_text(paths) -%}
-    {{ return(adapter.dispatch('read_json_lines_text', 'house_edge')(paths)) }}
-{%- endmacro %}
-
-{% macro default__read_json_lines_text(paths) -%}
-    {{ venue_duckdb_only('read_json_lines_text') }}
-{%- endmacro %}
-
-{% macro duckdb__read_json_lines_text(paths) -%}
-    read_csv({{ venue_path_list(paths) }}, filename = true, header = false, auto_detect = false,
-        delim = chr(1), quote = '', escape = '', strict_mode = false,
-        max_line_size = 16777216, columns = {'line': 'VARCHAR'}) with ordinality
-{%- endmacro %}
-
-
-{#- True when a line of text is one JSON value (object or array; a bare scalar such as `3` is
-    valid JSON too and is left to staging, which finds no record in it). -#}
-{% macro json_line_is_valid(line) -%}
-    {{ return(adapter.dispatch('json_line_is_valid', 'house_edge')(line)) }}
-{%- endmacro %}
-
-{% macro default__json_line_is_valid(line) -%}
-    {{ venue_duckdb_only('json_line_is_valid') }}
-{%- endmacro %}
-
-{% macro spark__json_line_is_valid(line) -%}
-    (get_json_object({{ line }}, '$') is not null)
-{%- endmacro %}
-
-{% macro duckdb__json_line_is_valid(line) -%}
-    coalesce(json_valid({{ line }}), false)
-{%- endmacro %}
-
-
-{#- Files a path or glob matches, one row each: column file. Lets SQL find the files that
-    yield no record at all (an empty or header-only file). -#}
-{% macro venue_glob(path) -%}
-    {{ return(adapter.dispatch('venue_glob', 'house_edge')(path)) }}
-{%- endmacro %}
-
-{% macro default__venue_glob(path) -%}
-    {{ venue_duckdb_only('venue_glob') }}
-{%- endmacro %}
-
-{% macro duckdb__venue_glob(path) -%}
-    glob('{{ path | replace("'", "''") }}')
-{%- endmacro %}
-
 
 {#- Stop the query with `message` (a SQL string expression) when evaluated. -#}
 {% macro raise_sql_error(message) -%}

@@ -6,7 +6,7 @@
 with
 
 raw as (
-    {{ venue_raw_delimited('funding-rate-csv', 3) }}
+    select * from {{ source('venue_files', 'funding_rate_csv') }}
 ),
 
 typed as (

@@ -14,7 +14,10 @@ with
 
 
 jsonl_raw as (
-    {{ venue_raw_json('forceorder-jsonl') }}
+    select document, source_file, entry_symbol
+    from {{ source('venue_files', 'forceorder_jsonl') }}
+    -- a line that is not JSON: quarantined as malformed_json by stg_venue_files__quarantine
+    where document is not null
 ),
 
 jsonl_orders as (
@@ -60,7 +63,7 @@ jsonl_parsed as (
 
 
 csv_raw as (
-    {{ venue_raw_delimited('forceorder-csv', 12) }}
+    select * from {{ source('venue_files', 'forceorder_csv') }}
 ),
 
 csv_typed as (

@@ -9,7 +9,7 @@
 with
 
 raw as (
-    {{ venue_raw_delimited('klines-csv', 12) }}
+    select * from {{ source('venue_files', 'klines_csv') }}
 ),
 
 typed as (

@@ -6,7 +6,10 @@
 with
 
 raw as (
-    {{ venue_raw_json('all-liquidation-jsonl') }}
+    select document, source_file, entry_symbol
+    from {{ source('venue_files', 'all_liquidation_jsonl') }}
+    -- a line that is not JSON: quarantined as malformed_json by stg_venue_files__quarantine
+    where document is not null
 ),
 
 records as (

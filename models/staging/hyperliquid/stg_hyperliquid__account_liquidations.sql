@@ -7,7 +7,7 @@
 with
 
 raw as (
-    {{ venue_raw_delimited('historical-liquidations-csv', 5) }}
+    select * from {{ source('venue_files', 'historical_liquidations_csv') }}
 ),
 
 typed as (

@@ -12,7 +12,10 @@
 with
 
 raw as (
-    {{ venue_raw_json('fills-jsonl') }}
+    select document, source_file, entry_symbol
+    from {{ source('venue_files', 'fills_jsonl') }}
+    -- a line that is not JSON: quarantined as malformed_json by stg_venue_files__quarantine
+    where document is not null
 ),
 
 documents as (

@@ -11,7 +11,10 @@
 with
 
 raw as (
-    {{ venue_raw_json('candle-snapshot-jsonl') }}
+    select document, source_file, entry_symbol
+    from {{ source('venue_files', 'candle_snapshot_jsonl') }}
+    -- a line that is not JSON: quarantined as malformed_json by stg_venue_files__quarantine
+    where document is not null
 ),
 
 documents as (

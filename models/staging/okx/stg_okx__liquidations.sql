@@ -7,7 +7,10 @@
 with
 
 raw as (
-    {{ venue_raw_json('liquidation-orders-jsonl') }}
+    select document, source_file, entry_symbol
+    from {{ source('venue_files', 'liquidation_orders_jsonl') }}
+    -- a line that is not JSON: quarantined as malformed_json by stg_venue_files__quarantine
+    where document is not null
 ),
 
 contract_values as (

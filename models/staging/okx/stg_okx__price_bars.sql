@@ -13,7 +13,10 @@
 with
 
 raw as (
-    {{ venue_raw_json('candles-jsonl') }}
+    select document, source_file, entry_symbol
+    from {{ source('venue_files', 'candles_jsonl') }}
+    -- a line that is not JSON: quarantined as malformed_json by stg_venue_files__quarantine
+    where document is not null
 ),
 
 documents as (

@@ -10,9 +10,7 @@ with
 
 matched as (
     select distinct venue, source_format, source_file
-    from (
-        {{ venue_files_matched() }}
-    ) as globbed
+    from {{ source('venue_files', 'files') }}
 ),
 
 staged as (
