@@ -12,7 +12,10 @@ Two builds, shared by the tests of this module:
 from __future__ import annotations
 
 import csv
+import json
+import os
 import re
+import subprocess
 from collections import Counter
 
 import duckdb
@@ -90,9 +93,63 @@ def test_the_format_registry_is_one_dbt_var_that_python_and_dbt_both_read():
     assert venue_files.formats() == {f: (s["venue"], s["kind"]) for f, s in registry.items()}
     assert len(registry) == 11
     staging = {p.stem for p in (ROOT / "models" / "staging").rglob("stg_*.sql")}
-    assert set(registry["klines-csv"]) == {"venue", "kind"}  # the model follows from them
+    # the model follows from venue and kind; a delimited format also gives its column count
+    assert set(registry["klines-csv"]) == {"venue", "kind", "columns"}
+    assert set(registry["forceorder-jsonl"]) == {"venue", "kind"}
     assert {f"stg_{s['venue']}__{s['kind']}" for s in registry.values()} <= staging
 
+
+
+def test_every_registry_format_is_a_documented_dbt_source_its_staging_model_reads(tmp_path):
+    """Every format of the registry is a source table venue_files.<format with _> (its files read
+    in place), described column by column; each staging model of the registry depends on the
+    sources of its formats in the manifest (it reads them through source()), the quarantine on
+    the JSON formats' sources (malformed lines), the per-file counts on venue_files.files. A
+    format's freshness is checked only when one of its files is configured (none by default)."""
+    entry = {"venue": "binance", "format": "klines-csv", "path": "k/*.csv"}
+    subprocess.run([publish.dbt_executable(), "parse", "--target-path", str(tmp_path),
+                    "--project-dir", str(ROOT), "--profiles-dir", str(ROOT),
+                    "--vars", json.dumps({"venue_files": [entry]})], cwd=ROOT, check=True,
+                   capture_output=True,
+                   env=dict(os.environ, HOUSE_EDGE_DUCKDB_PATH=str(tmp_path / "x.duckdb")))
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    sources = {node["name"]: node for node in manifest["sources"].values()
+               if node["source_name"] == "venue_files"}
+    registry = config.project_vars(ROOT)["venue_file_formats"]
+    tables = {fmt: fmt.replace("-", "_") for fmt in registry}
+    assert set(sources) == {*tables.values(), "files"}
+    for fmt, spec in registry.items():
+        node = sources[tables[fmt]]
+        assert node["description"] and all(c["description"] for c in node["columns"].values())
+        expected = ([f"c{i:02d}" for i in range(spec["columns"])]
+                    + ["source_file", "entry_index", "entry_symbol", "entry_price_type"]
+                    if "columns" in spec else
+                    ["document", "record_text", "scan_position", "source_file", "entry_index",
+                     "entry_symbol"])
+        assert list(node["columns"]) == expected, fmt
+        assert node["loaded_at_field"], fmt
+        configured = fmt == entry["format"]
+        assert (node["freshness"]["warn_after"]["count"] == 2) is configured, fmt
+        assert (node["freshness"]["error_after"]["count"] == 24) is configured, fmt
+    klines = sources["klines_csv"]["relation_name"]
+    assert klines.startswith("(select ") and "read_csv(['k/*.csv']" in klines
+
+    models = {node["name"]: node for node in manifest["nodes"].values()
+              if node["resource_type"] == "model"}
+
+    def read_sources(model: str) -> set[str]:
+        return {dep.removeprefix("source.house_edge.venue_files.")
+                for dep in models[model]["depends_on"]["nodes"]
+                if dep.startswith("source.house_edge.venue_files.")}
+
+    for fmt, spec in registry.items():
+        assert tables[fmt] in read_sources(f"stg_{spec['venue']}__{spec['kind']}"), fmt
+    assert read_sources("stg_venue_files__quarantine") == {
+        tables[fmt] for fmt, spec in registry.items() if "columns" not in spec}
+    assert read_sources("stg_venue_files__inputs") == {"files"}
+    for model in models:
+        if model.startswith("stg_") and read_sources(model):
+            assert "venue_files" in models[model]["tags"], model
 
 def test_a_venue_file_spec_is_checked_before_dbt_runs(tmp_path):
     entry = venue_files.parse_spec("Binance:klines-csv:k/*.csv:price_type=mark")
