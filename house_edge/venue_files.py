@@ -1,7 +1,8 @@
 """Venue files: point House Edge at raw files in the venues' own formats.
 
 The dbt var ``venue_files`` is a list of ``{venue, format, path[, symbol][, price_type]}``
-entries (macros/venue_files/venue_files.sql reads it; docs/formats.md describes every format).
+entries (the dbt sources venue_files.* read the files, macros/venue_files/venue_files.sql checks
+the entries; docs/formats.md describes every format).
 This module is the command-line side: it parses ``VENUE:FORMAT:PATH[:key=value...]`` specs
 (``house-edge build --venue-file binance:forceorder-csv:'captures/*.csv'``), checks them early
 with messages that name the spec, resolves relative paths (dbt runs from the project root, the
@@ -25,7 +26,7 @@ class VenueFileError(ValueError):
 
 def formats() -> dict[str, tuple[str, str]]:
     """format -> (venue, kind of record): the one registry, dbt var ``venue_file_formats`` in
-    dbt_project.yml, which the dbt macros read too (venue_file_formats()). Read from the
+    dbt_project.yml, which dbt reads too (macro venue_file_formats(), the sources venue_files.*). Read from the
     checkout this package belongs to (HOUSE_EDGE_PROJECT_DIR, else the package's own), so the
     registry always matches the staging models beside it, whatever the working directory."""
     root = config.package_project_root()
