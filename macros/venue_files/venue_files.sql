@@ -23,7 +23,9 @@
 {%- endmacro %}
 
 
-{#- Every configured entry, checked: a bad entry fails compilation with a message naming it. -#}
+{#- Every configured entry, checked: a bad entry fails compilation with a message naming it. The
+    union models call it (simulator_venue_included) when dbt parses the project, so a bad entry
+    stops any dbt command before it runs; the source tables venue_files.* only skip one. -#}
 {% macro venue_file_entries() -%}
     {%- set formats = venue_file_formats() -%}
     {%- set entries = var('venue_files', []) or [] -%}
@@ -73,14 +75,6 @@
         }) -%}
     {%- endfor -%}
     {{ return(checked) }}
-{%- endmacro %}
-
-
-{#- on-run-start hook: check the entries before any model runs, so a bad entry stops the run with
-    a message naming it (the source tables skip a malformed entry rather than fail parsing). -#}
-{% macro check_venue_file_entries() -%}
-    {%- do venue_file_entries() -%}
-    select 1
 {%- endmacro %}
 
 
