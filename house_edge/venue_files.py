@@ -26,9 +26,10 @@ class VenueFileError(ValueError):
 
 def formats() -> dict[str, tuple[str, str]]:
     """format -> (venue, kind of record): the one registry, dbt var ``venue_file_formats`` in
-    dbt_project.yml, which dbt reads too (macro venue_file_formats(), the sources venue_files.*). Read from the
-    checkout this package belongs to (HOUSE_EDGE_PROJECT_DIR, else the package's own), so the
-    registry always matches the staging models beside it, whatever the working directory."""
+    dbt_project.yml, which dbt reads too (macro venue_file_formats(), the sources venue_files.*).
+    Read from the checkout this package belongs to (HOUSE_EDGE_PROJECT_DIR, else the package's
+    own), so the registry always matches the staging models beside it, whatever the working
+    directory."""
     root = config.package_project_root()
     registry = config.project_vars(root).get("venue_file_formats")
     if not registry:
