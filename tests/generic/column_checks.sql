@@ -15,20 +15,11 @@
 
 {%- set parts = [] -%}
 
-{%- if not_null %}
-{%- set null_counts -%}
-(select
-    {%- for column in not_null %}
-    sum(case when {{ column }} is null then 1 else 0 end) as nulls_{{ loop.index }}{{ "," if not loop.last }}
-    {%- endfor %}
-from {{ model }}) as null_counts
-{%- endset -%}
 {%- for column in not_null %}
 {%- do parts.append("select 'not_null' as check_name, '" ~ column ~ "' as column_name, cast(null as "
     ~ dbt.type_string() ~ ") as value, cast(nulls_" ~ loop.index ~ " as " ~ dbt.type_bigint()
-    ~ ") as n_records from " ~ null_counts ~ " where nulls_" ~ loop.index ~ " > 0") %}
+    ~ ") as n_records from null_counts where nulls_" ~ loop.index ~ " > 0") %}
 {%- endfor %}
-{%- endif %}
 
 {%- for column in unique %}
 {%- do parts.append("select 'unique' as check_name, '" ~ column ~ "' as column_name, cast("
@@ -62,6 +53,16 @@ from {{ model }}) as null_counts
 {{ exceptions.raise_compiler_error("column_checks on " ~ model ~ ": no check given") }}
 {%- endif %}
 
+{% if not_null -%}
+with null_counts as (
+    select
+        {%- for column in not_null %}
+        sum(case when {{ column }} is null then 1 else 0 end) as nulls_{{ loop.index }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ model }}
+)
+
+{% endif -%}
 {{ parts | join("\nunion all\n") }}
 
 {% endtest %}
