@@ -345,9 +345,9 @@ STEPS: tuple[tuple[str, Callable[[Run], None]], ...] = (
 
 def run_steps(run: Run, names: tuple[str, ...] | None = None) -> BuildReport:
     """Run the pipeline's STEPS (or those ``names``) in order, timing each; the gate's process
-    starts first, so it imports Great Expectations while dbt builds."""
-    with gate_started_early() if names is None or "validate" in names else \
-            contextlib.nullcontext():
+    starts first, so it imports Great Expectations and makes its suites while dbt builds."""
+    with gate_started_early(run.root, run.variables, run.gate_dir / "data_docs") \
+            if names is None or "validate" in names else contextlib.nullcontext():
         for name, step in STEPS:
             if names is None or name in names:
                 phase(name)

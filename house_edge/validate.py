@@ -512,13 +512,37 @@ def _import_gate_libraries() -> None:
     import great_expectations.expectations  # noqa: F401
 
 
+# In the gate process: the GX context and suites _prepare_gate made while dbt built, keyed by
+# the suites and docs dir they were made for; _gx_validate takes them when its own match.
+_PREPARED: dict[str, Any] = {}
+
+
+def _prepare_gate(project_dir: Path, variables: dict[str, Any] | None,
+                  docs_dir: Path | None) -> None:
+    """Runs in the gate process while dbt builds: the work that reads no data (the imports, the
+    GX context, every suite of the build's settings and its expectations), kept for
+    _gx_validate. An error here is left for validate() to meet and report."""
+    _import_gate_libraries()
+    suites = _build_suites(load_settings(project_dir, variables), None)
+    context = _context(docs_dir)
+    _PREPARED.clear()
+    _PREPARED.update(key=(suites, docs_dir), context=context,
+                     gx_suites=_gx_suites(context, suites))
+
+
 @contextlib.contextmanager
-def gate_started_early() -> Iterator[None]:
-    """Start the gate's process and its imports on entering, while dbt builds (the publish
-    and the scheduled job): validate() inside the block uses that process and starts validating
-    at once. On leaving, a process validate() did not use (the build failed first) is stopped."""
+def gate_started_early(project_dir: Path | None = None, variables: dict[str, Any] | None = None,
+                       docs_dir: Path | None = None) -> Iterator[None]:
+    """Start the gate's process on entering, while dbt builds (the publish and the scheduled
+    job): it imports Great Expectations and, given the project (and the build's vars and
+    ``docs_dir``), makes the GX context and suites (_prepare_gate). validate() inside the block
+    uses that process, and what it prepared when its suites are the same. On leaving, a process
+    validate() did not use (the build failed first) is stopped."""
     pool = _gate_process()
-    pool.submit(_import_gate_libraries)
+    if project_dir is None:
+        pool.submit(_import_gate_libraries)
+    else:
+        pool.submit(_prepare_gate, project_dir, variables, docs_dir)
     _PRESTARTED.append(pool)
     try:
         yield
@@ -543,41 +567,19 @@ def _gx_validate_in_child(db_path: Path, suites: dict[str, list[Check]],
                 "before validating: nothing was published") from exc
 
 
-def _gx_validate(db_path: Path, suites: dict[str, list[Check]], docs_dir: Path | None
-                 ) -> tuple[Outcome, str | None]:
-    """Run every suite with GX over the file's tables (SQL datasource, read-only) and build the
-    Data Docs site. Returns (success, GX result, examples if failed) per (suite, check), and
-    the site's index.html."""
-    _import_gate_libraries()
+def _gx_suites(context: Any, suites: dict[str, list[Check]]
+               ) -> list[tuple[str, str, list[Check], Any]]:
+    """One GX suite per suite x data asset, with its expectations, added to ``context``:
+    (suite, asset, its checks, the GX suite), in validation order. Reads no data."""
     import great_expectations as gx
     import great_expectations.expectations as gxe
-    import sqlalchemy as sa
 
-    context = _context(docs_dir)
-    datasource = context.data_sources.add_sql(
-        "house_edge", connection_string=f"duckdb:///{db_path}",
-        kwargs={"connect_args": {"read_only": True}})
-    engine = datasource.get_execution_engine()
-
-    def query_rows(sql: str) -> list[dict]:
-        return [dict(row._mapping) for row in engine.execute_query(sa.text(sql)).fetchall()]
-
-    assets: dict[str, Any] = {}
-    outcome: Outcome = {}
+    out = []
     for suite_name, checks in suites.items():
         by_asset: dict[str, list[Check]] = {}
         for check in checks:
             by_asset.setdefault(check.asset, []).append(check)
         for asset_name, asset_checks in by_asset.items():
-            if asset_name not in assets:
-                query = asset_checks[0].query
-                if query:
-                    assets[asset_name] = datasource.add_query_asset(asset_name, query=query)
-                else:
-                    schema, table = asset_name.split(".")
-                    assets[asset_name] = datasource.add_table_asset(
-                        asset_name, table_name=table, schema_name=schema)
-            asset = assets[asset_name]
             name = (f"house_edge.{suite_name}" if len(by_asset) == 1
                     else f"house_edge.{suite_name}.{asset_name}")
             suite = context.suites.add(gx.ExpectationSuite(name=name, meta={
@@ -588,25 +590,66 @@ def _gx_validate(db_path: Path, suites: dict[str, list[Check]], docs_dir: Path |
                     notes=f"[{check.severity}] {check.name}: {check.description}",
                     meta={"check": check.name, "severity": check.severity,
                           "description": check.description}))
-            vdef = context.validation_definitions.add(gx.ValidationDefinition(
-                name=name, data=asset.add_batch_definition_whole_table(name), suite=suite))
-            keys = ASSET_KEYS.get(asset_name)
-            result_format = {"result_format": "SUMMARY",
-                             "partial_unexpected_count": EXAMPLE_ROWS}
-            if keys:
-                result_format["unexpected_index_column_names"] = keys
-            result = vdef.run(result_format=result_format)
-            by_name = {c.name: c for c in asset_checks}
-            for res in result.results:
-                check = by_name[res.expectation_config.meta["check"]]
-                raised = _exception(res.exception_info)
-                if raised:
-                    raise duckdb.Error(f"{suite_name}.{check.name} on {asset_name}: "
-                                       f"{raised}")
-                found = json.loads(json.dumps(res.result, default=str))
-                outcome[(suite_name, check.name)] = (
-                    bool(res.success), found,
-                    [] if res.success else _examples(query_rows, check, found))
+            out.append((suite_name, asset_name, asset_checks, suite))
+    return out
+
+
+def _gx_validate(db_path: Path, suites: dict[str, list[Check]], docs_dir: Path | None
+                 ) -> tuple[Outcome, str | None]:
+    """Run every suite with GX over the file's tables (SQL datasource, read-only) and build the
+    Data Docs site. Returns (success, GX result, examples if failed) per (suite, check), and
+    the site's index.html. Uses the context and suites _prepare_gate made for these suites,
+    if any."""
+    _import_gate_libraries()
+    import great_expectations as gx
+    import sqlalchemy as sa
+
+    if _PREPARED.get("key") == (suites, docs_dir):
+        context, gx_suites = _PREPARED["context"], _PREPARED["gx_suites"]
+    else:
+        context = _context(docs_dir)
+        gx_suites = _gx_suites(context, suites)
+    _PREPARED.clear()  # one validation per context
+    datasource = context.data_sources.add_sql(
+        "house_edge", connection_string=f"duckdb:///{db_path}",
+        kwargs={"connect_args": {"read_only": True}})
+    engine = datasource.get_execution_engine()
+
+    def query_rows(sql: str) -> list[dict]:
+        return [dict(row._mapping) for row in engine.execute_query(sa.text(sql)).fetchall()]
+
+    assets: dict[str, Any] = {}
+    outcome: Outcome = {}
+    for suite_name, asset_name, asset_checks, suite in gx_suites:
+        if asset_name not in assets:
+            query = asset_checks[0].query
+            if query:
+                assets[asset_name] = datasource.add_query_asset(asset_name, query=query)
+            else:
+                schema, table = asset_name.split(".")
+                assets[asset_name] = datasource.add_table_asset(
+                    asset_name, table_name=table, schema_name=schema)
+        asset = assets[asset_name]
+        vdef = context.validation_definitions.add(gx.ValidationDefinition(
+            name=suite.name, data=asset.add_batch_definition_whole_table(suite.name),
+            suite=suite))
+        keys = ASSET_KEYS.get(asset_name)
+        result_format = {"result_format": "SUMMARY",
+                         "partial_unexpected_count": EXAMPLE_ROWS}
+        if keys:
+            result_format["unexpected_index_column_names"] = keys
+        result = vdef.run(result_format=result_format)
+        by_name = {c.name: c for c in asset_checks}
+        for res in result.results:
+            check = by_name[res.expectation_config.meta["check"]]
+            raised = _exception(res.exception_info)
+            if raised:
+                raise duckdb.Error(f"{suite_name}.{check.name} on {asset_name}: "
+                                   f"{raised}")
+            found = json.loads(json.dumps(res.result, default=str))
+            outcome[(suite_name, check.name)] = (
+                bool(res.success), found,
+                [] if res.success else _examples(query_rows, check, found))
     index = None
     if docs_dir is not None:
         context.build_data_docs(site_names=[DOCS_SITE])
@@ -614,7 +657,21 @@ def _gx_validate(db_path: Path, suites: dict[str, list[Check]], docs_dir: Path |
 
         make_offline(docs_dir)
         index = str(docs_dir / "index.html")
+    import multiprocessing
+
+    if multiprocessing.parent_process() is not None:
+        # The gate process ends next (_gx_validate_in_child): its interpreter's exit would
+        # first collect GX's objects (~0.55 s, the caller waiting); frozen, they are skipped.
+        import gc
+
+        gc.freeze()
     return outcome, index
+
+
+def _build_suites(settings: dict[str, Any],
+                  suites: dict[str, Callable[[dict], list[Check]]] | None
+                  ) -> dict[str, list[Check]]:
+    return {name: build_suite(settings) for name, build_suite in (suites or SUITES).items()}
 
 
 def validate(db_path: Path, work_dir: Path, settings: dict[str, Any] | None = None,
@@ -626,7 +683,7 @@ def validate(db_path: Path, work_dir: Path, settings: dict[str, Any] | None = No
     t0 = time.perf_counter()
     settings = settings or dict(DEFAULT_SETTINGS)
     work_dir.mkdir(parents=True, exist_ok=True)
-    built = {name: build_suite(settings) for name, build_suite in (suites or SUITES).items()}
+    built = _build_suites(settings, suites)
     if docs_dir is not None:
         shutil.rmtree(docs_dir, ignore_errors=True)
     with duckdb.connect(str(db_path), read_only=True) as con:

@@ -195,6 +195,33 @@ def test_a_check_gx_cannot_compute_is_an_error_not_a_data_failure(published, tmp
         validate.validate(target, tmp_path / "gate", suites=broken)
 
 
+def test_the_gate_prepared_while_dbt_builds_is_used_only_for_the_same_suites(published,
+                                                                           tmp_path, root):
+    """The gate's process makes its GX context and suites while dbt builds (_prepare_gate,
+    from the build's vars); validation takes them only when its own suites are the same, so a
+    context prepared for other settings is never what checks the build. Run here in this
+    process (the gate runs it in its own) on a private copy."""
+    target, _ = published
+    copy = tmp_path / "house_edge.duckdb"
+    shutil.copy(target, copy)
+    docs = tmp_path / "data_docs"
+    suites = validate._build_suites(validate.load_settings(root), None)
+    # prepared for a max leverage of 2 (the sample's positions go far above): not these suites
+    validate._prepare_gate(root, {"gate_max_leverage": 2}, docs)
+    stale = validate._PREPARED["context"]
+    outcome, _ = validate._gx_validate(copy, suites, docs)
+    assert outcome[("positions", "leverage_between_1_and_venue_cap")][0] is True
+    assert not stale.validation_definitions.all() and not validate._PREPARED
+    # prepared for the same settings: used (its context ran the validations), then dropped
+    validate._prepare_gate(root, {}, docs)
+    prepared = validate._PREPARED["context"]
+    again, index = validate._gx_validate(copy, suites, docs)
+    assert again == outcome and index == str(docs / "index.html")
+    assert len(prepared.validation_definitions.all()) == len(
+        {(s, c.asset) for s, checks in suites.items() for c in checks})
+    assert not validate._PREPARED
+
+
 def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
