@@ -288,9 +288,9 @@ class Calibration:
     cross_margin_drain_share: float = 0.0
     # Switch: the long-tail symbol bucket ALTS (LONG_TAIL_SYMBOL). Off: the eight named symbols
     # carry the whole market (the model before issue 15's long tail); off is byte for byte the
-    # model without the bucket. OFF in calibration.json until a calibration with it on holds
-    # every target: with it on, Hyperliquid's liquidations leave the on-chain replay's
-    # 21:15-21:27 window (README "What stays unknown").
+    # model without the bucket. ON in calibration.json since a calibration holding the five
+    # published assets' books fixed (calibration.calibrate_long_tail_held) met every target,
+    # Hyperliquid's replay window included (README "The answer: three ledgers").
     long_tail: bool = False
     # ASSUMPTION: the bucket's share of the residual of CoinGlass's per-asset totals (the
     # total less BTC, ETH, SOL, HYPE, XRP); DOGE, BNB and ADA carry the rest. Not published for
