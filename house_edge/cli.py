@@ -92,13 +92,26 @@ def simulate(scale: float, seed: int, out_dir: str, fmt: str, quiet: bool) -> No
 @click.option("--scale", default=DEFAULT_SCALE, show_default=True, type=float)
 @click.option("--seed", default=DEFAULT_SEED, show_default=True, type=int)
 @click.option("--iterations", default=24, show_default=True, type=int)
-def calibrate(scale: float, seed: int, iterations: int) -> None:
+@click.option("--long-tail-held", "held_from", metavar="CALIBRATION_JSON",
+              type=click.Path(exists=True, dir_okay=False),
+              help="Switch the long-tail bucket on over this calibration (one without it, e.g. "
+                   "the committed one before 27 Nov 2026) and size it with the five published "
+                   "assets' books held (calibration.calibrate_long_tail_held), instead of "
+                   "re-tuning every parameter.")
+def calibrate(scale: float, seed: int, iterations: int, held_from: str | None) -> None:
     """Re-tune the simulator's free parameters; writes house_edge/calibration.json."""
     from house_edge import calibration
+    from house_edge.simulator import Calibration
 
     out = Path(calibration.__file__).with_name("calibration.json")
-    calibration.calibrate(scale=scale, seed=seed, iterations=iterations, out=out,
-                          log=click.echo)
+    if held_from:
+        calibration.calibrate_long_tail_held(scale=scale, seed=seed,
+                                             iterations=max(iterations, 40),
+                                             start=Calibration.load(Path(held_from)), out=out,
+                                             log=click.echo)
+    else:
+        calibration.calibrate(scale=scale, seed=seed, iterations=iterations, out=out,
+                              log=click.echo)
     click.echo(f"wrote {out}; regenerate the committed sample with "
                "`house-edge simulate --out data/sample`")
 

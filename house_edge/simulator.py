@@ -288,9 +288,9 @@ class Calibration:
     cross_margin_drain_share: float = 0.0
     # Switch: the long-tail symbol bucket ALTS (LONG_TAIL_SYMBOL). Off: the eight named symbols
     # carry the whole market (the model before issue 15's long tail); off is byte for byte the
-    # model without the bucket. OFF in calibration.json until a calibration with it on holds
-    # every target: with it on, Hyperliquid's liquidations leave the on-chain replay's
-    # 21:15-21:27 window (README "What stays unknown").
+    # model without the bucket. ON in calibration.json since a calibration holding the five
+    # published assets' books fixed (calibration.calibrate_long_tail_held) met every target,
+    # Hyperliquid's replay window included (README "The answer: three ledgers").
     long_tail: bool = False
     # ASSUMPTION: the bucket's share of the residual of CoinGlass's per-asset totals (the
     # total less BTC, ETH, SOL, HYPE, XRP); DOGE, BNB and ADA carry the rest. Not published for
@@ -302,6 +302,11 @@ class Calibration:
     # shock_multiplier; CALIBRATED so its low off Binance is ATOM's published -53% (central of
     # the -46 .. -64.5% range; calibration.py), as alpha is to BTC's low.
     long_tail_shock_multiplier: float = 2.8
+    # The bucket's book weight per venue relative to its symbol_book_weight (a multiplier, as
+    # HYPE_WEIGHT_BY_VENUE is for HYPE; notionals only, not the account counts or the depth;
+    # a venue not listed: 1). CALIBRATED with the bucket on (calibration.fit_long_tail_held):
+    # each venue's bucket sized to what its published total leaves after the named symbols.
+    long_tail_weight_by_venue: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Calibration:
@@ -582,17 +587,28 @@ def _run(scale: float, seed: int, cal: Calibration, progress: Callable[[int, int
     book_weight = np.array([cal.symbol_book_weight.get(s.symbol, s.book_weight) for s in SYMBOLS])
     book_weight = np.where(active, book_weight, 0.0)
 
-    def venue_weights(per_symbol: np.ndarray) -> np.ndarray:
+    def venue_weights(per_symbol: np.ndarray, tail_on_top: bool = False,
+                      tail_by_venue: bool = False) -> np.ndarray:
         w = np.array([[per_symbol[si] * (HYPE_WEIGHT_BY_VENUE.get(v, 0.5)
                                          if s.symbol == "HYPE" else 1.0)
+                       * (cal.long_tail_weight_by_venue.get(v, 1.0)
+                          if tail_by_venue and s.symbol == LONG_TAIL_SYMBOL else 1.0)
                        for si, s in enumerate(SYMBOLS)] for v in VENUES])
+        if tail_on_top:  # normalised over the eight named symbols: the bucket comes on top
+            named = np.array([s.symbol != LONG_TAIL_SYMBOL for s in SYMBOLS])
+            return w / (w * named).sum(axis=1, keepdims=True)
         return w / w.sum(axis=1, keepdims=True)
 
     # notionals follow the calibrated weights; how many accounts each venue x symbol draws
     # follows the fixed ones in SYMBOLS, so re-weighting a symbol rescales its positions instead
-    # of redrawing its book (the calibration then responds smoothly)
-    weights = venue_weights(book_weight)
-    count_weights = venue_weights(np.where(active, [s.book_weight for s in SYMBOLS], 0.0))
+    # of redrawing its book (the calibration then responds smoothly). The long tail's accounts
+    # come on top of the eight named symbols' (their counts are normalised without it), so the
+    # switch draws every named symbol's positions exactly as without the bucket (same counts,
+    # same random streams); the notionals follow the calibrated weights (normalised per venue,
+    # bucket included; calibration.hold_named_books keeps chosen symbols' notionals fixed).
+    weights = venue_weights(book_weight, tail_by_venue=True)
+    count_weights = venue_weights(np.where(active, [s.book_weight for s in SYMBOLS], 0.0),
+                                  tail_on_top=True)
     book_total = sum(cal.book_usd.values())
     exo = np.zeros((n_v, n_s, MINUTES, 4))
     depth = np.zeros((n_v, n_s))

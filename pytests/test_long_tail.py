@@ -120,3 +120,49 @@ def test_committed_sample_meets_the_long_tail_targets_when_the_switch_is_on(comm
     else:
         assert TAIL not in set(committed_sample.liquidations["symbol"])
         assert TAIL not in set(committed_sample.price_bars["symbol"])
+
+
+_NAMED = ("BTC", "ETH", "SOL", "HYPE", "XRP")
+_BOOK_COLUMNS = ["venue", "symbol", "side", "entry_price", "quantity", "leverage",
+                 "margin_mode", "opened_at_ms"]
+
+
+def _named_book(frame: pd.DataFrame) -> pd.DataFrame:
+    cols = [c for c in _BOOK_COLUMNS if c in frame.columns]
+    named = frame[frame["symbol"].isin(_NAMED)][cols]
+    return named.sort_values(cols).reset_index(drop=True)
+
+
+def test_held_books_draw_the_five_named_symbols_as_without_the_bucket():
+    """calibration.hold_named_books (the long-tail fit that sizes ALTS and DOGE / BNB / ADA to
+    the residual): the bucket on, ALTS weighted in, DOGE / BNB / ADA shrunk and ALTS's venue
+    factors set, the five published assets keep every position (same counts, sizes, entries)
+    and every price bar of the run without the bucket; without the held books the shrink moves
+    their notionals."""
+    base = simulator.Calibration.load()
+    if base.long_tail:
+        base = dataclasses.replace(base, long_tail=False)
+    weight = dict(base.symbol_book_weight, ALTS=0.2)
+    for s in calibration.RESIDUAL_SYMBOLS:
+        weight[s] *= 0.3
+    sized = dataclasses.replace(base, long_tail=True, symbol_book_weight=weight,
+                                long_tail_weight_by_venue={"hyperliquid": 0.8, "bybit": 1.3})
+    held = calibration.hold_named_books(base, sized)
+    off = simulator.simulate(scale=0.002, seed=DEFAULT_SEED, calibration=base)
+    on = simulator.simulate(scale=0.002, seed=DEFAULT_SEED, calibration=held)
+    assert TAIL in set(on.positions["symbol"])
+    pd.testing.assert_frame_equal(_named_book(on.positions), _named_book(off.positions))
+    bars = ["venue", "symbol", "open_time_ms", "open", "high", "low", "close"]
+    pd.testing.assert_frame_equal(
+        on.price_bars[on.price_bars["symbol"].isin(_NAMED)][bars].reset_index(drop=True),
+        off.price_bars[off.price_bars["symbol"].isin(_NAMED)][bars].reset_index(drop=True))
+    loose = simulator.simulate(scale=0.002, seed=DEFAULT_SEED, calibration=sized)
+    assert not _named_book(loose.positions).equals(_named_book(off.positions))
+
+
+def test_held_books_refuse_a_moved_named_weight():
+    base = simulator.Calibration.load()
+    moved = dataclasses.replace(base, symbol_book_weight=dict(
+        base.symbol_book_weight, BTC=base.symbol_book_weight["BTC"] * 1.1))
+    with pytest.raises(ValueError, match="BTC"):
+        calibration.hold_named_books(base, moved)

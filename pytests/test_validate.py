@@ -90,6 +90,8 @@ def test_corrupted_sample_is_refused_naming_each_failed_expectation(published, t
     # likewise the cross-margin drains belong to these positions (without them Binance's fund
     # misses its published result, and dbt would fail before the gate runs)
     shutil.copy(SAMPLE / "raw_cross_margin_drains.csv", tmp_path / "raw_cross_margin_drains.csv")
+    # and the accounts on depegging collateral (without them the fund misses too)
+    shutil.copy(SAMPLE / "raw_account_collateral.csv", tmp_path / "raw_account_collateral.csv")
     monkeypatch.setenv("HOUSE_EDGE_PUBLISHED_PATH", str(target))
     result = CliRunner().invoke(main, ["build", "--raw-dir", str(tmp_path), "--quiet"])
     assert result.exit_code != 0
