@@ -420,7 +420,13 @@ def calibrate(scale: float = 0.005, seed: int = 20251010, iterations: int = 12,
                                        seed=seed, log=log)
         cal = _fit_aggregates(cal, scale, seed, iterations, log)
         cal = calibrate_cross_margin_drain(cal, scale=scale, seed=seed, log=log)
-    # last: the ADL share moves no fill, so the fitted run's liquidations are the sample's
+    return _finish_with_adl_share(cal, scale, seed, out, log)
+
+
+def _finish_with_adl_share(cal: Calibration, scale: float, seed: int, out: Path | None,
+                           log: Callable[[str], None]) -> Calibration:
+    """The last stage of every calibration: the ADL share moves no fill, so the fitted run's
+    liquidations are the sample's. Writes ``out`` when given."""
     cal = calibrate_adl_share(cal, simulate(scale=scale, seed=seed, calibration=cal))
     log(f"Hyperliquid ADL share {cal.hyperliquid_adl_share:.4f} "
         f"(range {cal.hyperliquid_adl_share_range})")
@@ -694,12 +700,7 @@ def calibrate_long_tail_held(scale: float = 0.005, seed: int = 20251010, iterati
         raise ValueError("start from a calibration without the long-tail bucket")
     cal = fit_long_tail_held(base, scale, seed, iterations, log, decline_aim=decline_aim)
     cal = calibrate_cross_margin_drain(cal, scale=scale, seed=seed, log=log)
-    cal = calibrate_adl_share(cal, simulate(scale=scale, seed=seed, calibration=cal))
-    log(f"Hyperliquid ADL share {cal.hyperliquid_adl_share:.4f} "
-        f"(range {cal.hyperliquid_adl_share_range})")
-    if out is not None:
-        cal.dump(out)
-    return cal
+    return _finish_with_adl_share(cal, scale, seed, out, log)
 
 
 # ----------------------------------------------------------------------------- the fund ledger
