@@ -40,8 +40,8 @@ symbols as (
 normalised as (
     select
         source.*,
-        lower(trim(source.venue)) as venue_normalised,
-        upper(trim(source.symbol)) as symbol_normalised,
+        {{ simulator_normalised('source.venue') }} as venue_normalised,
+        {{ simulator_normalised('source.symbol', upper=true) }} as symbol_normalised,
         {{ simulator_epoch_ms_to_timestamp('source.open_time_ms') }} as bar_opened_at
     from source
 ),
@@ -122,10 +122,10 @@ symbols as (
 normalised as (
     select
         source.*,
-        lower(trim(source.venue)) as venue_normalised,
-        upper(trim(source.symbol)) as symbol_normalised,
-        lower(trim(source.side)) as side_normalised,
-        lower(trim(source.margin_mode)) as margin_mode_normalised,
+        {{ simulator_normalised('source.venue') }} as venue_normalised,
+        {{ simulator_normalised('source.symbol', upper=true) }} as symbol_normalised,
+        {{ simulator_normalised('source.side') }} as side_normalised,
+        {{ simulator_normalised('source.margin_mode') }} as margin_mode_normalised,
         {{ simulator_epoch_ms_to_timestamp('source.opened_at_ms') }} as opened_at
     from source
 ),
@@ -260,9 +260,9 @@ symbols as (
 normalised as (
     select
         source.*,
-        lower(trim(source.venue)) as venue_normalised,
-        upper(trim(source.symbol)) as symbol_normalised,
-        lower(trim(source.side)) as side_normalised,
+        {{ simulator_normalised('source.venue') }} as venue_normalised,
+        {{ simulator_normalised('source.symbol', upper=true) }} as symbol_normalised,
+        {{ simulator_normalised('source.side') }} as side_normalised,
         {{ simulator_epoch_ms_to_timestamp('source.liquidated_at_ms') }} as liquidated_at
     from source
 ),
@@ -380,6 +380,13 @@ select * from checked
 
 {% macro simulator_epoch_ms_to_timestamp(column) -%}
     case when {{ simulator_is_epoch_ms(column) }} then {{ epoch_ms_to_timestamp(column) }} end
+{%- endmacro %}
+
+{#- A code as the checks compare it and the clean staging models publish it: trimmed, and
+    lower-cased (venue, side, margin mode) or upper-cased (symbol). One definition, so a
+    `*_checked` table can keep only the raw spelling and its clean view normalise on read. -#}
+{% macro simulator_normalised(column, upper=false) -%}
+    {{ 'upper' if upper else 'lower' }}(trim({{ column }}))
 {%- endmacro %}
 
 {% macro simulator_max_price() -%}

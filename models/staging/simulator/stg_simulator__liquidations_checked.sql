@@ -5,8 +5,10 @@
     on_schema_change='fail',
     post_hook="{{ incremental_prune_missing_files(var('raw_liquidations_path')) }}"
 ) }}
--- Every raw liquidation row, checked once: the raw columns unchanged, the normalised helper
--- columns, `quarantine_reason` (null = passed) and the file it came from. Incremental BY FILE
+-- Every raw liquidation row, checked once: the raw columns unchanged, `quarantine_reason` (null =
+-- passed) and the file it came from. The normalised codes and the fill time the checks compare
+-- are not stored (writing a string column is most of this table's cost): the clean view derives
+-- them from the raw columns with the same macros. Incremental BY FILE
 -- (macros/incremental): a run reads only the raw files that are new or changed (size or
 -- modification time) since it loaded them, replaces all rows of those files, and deletes the
 -- rows of files no longer present. stg_simulator__liquidations (passed rows) and
@@ -34,10 +36,6 @@ final as (
         price,
         liquidated_at_ms,
         is_shown_in_public_feed,
-        venue_normalised,
-        symbol_normalised,
-        side_normalised,
-        liquidated_at,
         checked.filename as source_file,
         raw_files.source_file_bytes,
         raw_files.source_file_modified_us,

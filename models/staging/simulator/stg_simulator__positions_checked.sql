@@ -5,8 +5,10 @@
     on_schema_change='fail',
     post_hook="{{ incremental_prune_missing_files(var('raw_positions_path')) }}"
 ) }}
--- Every raw position row, checked once: the raw columns unchanged, the normalised helper
--- columns, `quarantine_reason` (null = passed) and the file it came from. Incremental BY FILE,
+-- Every raw position row, checked once: the raw columns unchanged, `quarantine_reason` (null =
+-- passed) and the file it came from. The normalised codes and the open time the checks compare
+-- are not stored (writing a string column is most of this table's cost): the clean view derives
+-- them from the raw columns with the same macros. Incremental BY FILE,
 -- the pattern of stg_simulator__liquidations_checked (macros/incremental): a run reads only the
 -- raw files that are new or changed since it loaded them, replaces all rows of those files, and
 -- deletes the rows of files no longer present. stg_simulator__positions (passed rows) and
@@ -36,11 +38,6 @@ final as (
         maintenance_margin_rate,
         maintenance_amount_usd,
         opened_at_ms,
-        venue_normalised,
-        symbol_normalised,
-        side_normalised,
-        margin_mode_normalised,
-        opened_at,
         checked.filename as source_file,
         raw_files.source_file_bytes,
         raw_files.source_file_modified_us,
