@@ -23,12 +23,13 @@ wall times, the ratio incremental / full and the job's steps.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import shutil
 from pathlib import Path
 
 from benchmarks.bench import OTHER_SCALE_VARS, _timed_child, print_fund_reconciliation
-from house_edge import job_inputs, scheduled
+from house_edge import job_inputs, scheduled, simulator
 
 HOUR_MS = 3_600_000
 
@@ -49,6 +50,26 @@ def _split_by_hour(liquidations: Path, out_dir: Path) -> list[Path]:
                     f"to '{path}' (format parquet)")
         files.append(path)
     return files
+
+
+STAMP_NAME = "simulation.json"
+
+
+def simulation_stamp(scale: float, seed: int) -> dict[str, object]:
+    """What the raw files of a run depend on: the scale, the seed and the contents of the
+    simulator and its calibration (a raw directory left by an earlier calibration is stale)."""
+    package = Path(simulator.__file__).parent
+    digest = hashlib.sha256()
+    for name in ("simulator.py", "calibration.json"):
+        digest.update((package / name).read_bytes())
+    return {"scale": scale, "seed": seed, "simulator_sha256": digest.hexdigest()}
+
+
+def raw_files_are_current(raw: Path, stamp: dict[str, object]) -> bool:
+    """Whether ``raw`` holds a simulation made with ``stamp`` (else it is simulated again)."""
+    path = raw / STAMP_NAME
+    return (raw / "raw_liquidations.parquet").exists() and path.exists() \
+        and json.loads(path.read_text()) == stamp
 
 
 def _job(raw: dict[str, str], target: Path, full_refresh: bool) -> tuple[float, dict]:
@@ -74,11 +95,14 @@ def main(argv: list[str] | None = None) -> None:
 
     out = Path(args.out).resolve() / f"incremental_scale_{args.scale:g}"
     raw = out / "raw"
-    if not (raw / "raw_liquidations.parquet").exists():
+    stamp = simulation_stamp(args.scale, args.seed)
+    if not raw_files_are_current(raw, stamp):
+        shutil.rmtree(raw, ignore_errors=True)
         sim_s = _timed_child(
             "from house_edge import simulator as s\n"
-            f"r = s.simulate(scale={args.scale}, seed={args.seed})\n"
-            f"s.write(r, {str(raw)!r}, fmt='parquet')").seconds
+            f"s.simulate_to({str(raw)!r}, scale={args.scale}, seed={args.seed}, fmt='parquet')"
+        ).seconds
+        (raw / STAMP_NAME).write_text(json.dumps(stamp, indent=1))
         print(f"simulated scale {args.scale:g} in {sim_s:.0f} s")
     hourly = out / "hourly"
     shutil.rmtree(hourly, ignore_errors=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from benchmarks.bench import node_times
 
 
@@ -34,3 +36,19 @@ def test_the_incremental_bench_reads_its_timed_runs_by_field(monkeypatch):
     monkeypatch.setattr(bench_incremental, "_timed_child",
                         lambda code: bench.Timed(12.5, 100.0, stdout, 3.0))
     assert bench_incremental._job({}, Path("/nowhere"), False) == (12.5, {"dbt": 1.5, "gate": 0.5})
+
+
+def test_bench_incremental_simulates_again_when_its_raw_files_are_of_another_simulation(tmp_path):
+    """The incremental bench keeps its raw files between runs; files left by another scale,
+    seed, simulator or calibration are stale (a symbol added to the calibration made the gate
+    refuse a build of old files) and are simulated again."""
+    from benchmarks import bench_incremental as bi
+
+    stamp = bi.simulation_stamp(1.0, 20251010)
+    assert not bi.raw_files_are_current(tmp_path, stamp)  # nothing there
+    (tmp_path / "raw_liquidations.parquet").write_bytes(b"")
+    assert not bi.raw_files_are_current(tmp_path, stamp)  # files without a stamp: unknown origin
+    (tmp_path / bi.STAMP_NAME).write_text(json.dumps(stamp))
+    assert bi.raw_files_are_current(tmp_path, stamp)
+    assert not bi.raw_files_are_current(tmp_path, bi.simulation_stamp(1.0, 7))
+    assert not bi.raw_files_are_current(tmp_path, {**stamp, "simulator_sha256": "0" * 64})
