@@ -560,7 +560,7 @@ def _gx_validate_in_child(db_path: Path, suites: dict[str, list[Check]],
     The process is the one gate_started_early() started, if any."""
     with (_PRESTARTED.pop() if _PRESTARTED else _gate_process()) as pool:
         try:
-            return pool.submit(_gx_validate, db_path, suites, docs_dir).result()
+            return pool.submit(_gx_validate_then_freeze, db_path, suites, docs_dir).result()
         except SystemExit as exc:  # a library exiting must fail the gate, never end the build
             raise RuntimeError(
                 f"the publish gate's Great Expectations process exited (code {exc.code!r}) "
@@ -657,15 +657,19 @@ def _gx_validate(db_path: Path, suites: dict[str, list[Check]], docs_dir: Path |
 
         make_offline(docs_dir)
         index = str(docs_dir / "index.html")
-    import multiprocessing
-
-    if multiprocessing.parent_process() is not None:
-        # The gate process ends next (_gx_validate_in_child): its interpreter's exit would
-        # first collect GX's objects (~0.55 s, the caller waiting); frozen, they are skipped.
-        import gc
-
-        gc.freeze()
     return outcome, index
+
+
+def _gx_validate_then_freeze(db_path: Path, suites: dict[str, list[Check]],
+                             docs_dir: Path | None) -> tuple[Outcome, str | None]:
+    """``_gx_validate`` as the gate process's last task: that process ends next, and its
+    interpreter's exit would first collect GX's objects (~0.55 s, the caller waiting); frozen,
+    they are skipped."""
+    import gc
+
+    result = _gx_validate(db_path, suites, docs_dir)
+    gc.freeze()
+    return result
 
 
 def _build_suites(settings: dict[str, Any],
