@@ -21,6 +21,41 @@ def committed_sample_fund_flow(tmp_path_factory) -> float:
     return calibration.binance_fund_flow(SAMPLE, tmp_path_factory.mktemp("fund_flow_sample"))
 
 
+def test_calibration_target_constants_are_the_published_seed_rows(root):
+    """The calibration's published targets are the reference rows the warehouse reconciles
+    against, not typed twice (as the depeg paths and the long-tail lows are held to their seeds):
+    venue and per-asset totals = published_aggregates' central values; TOTAL_RANGE = CoinGlass's
+    19.13-19.38 bn rounded outward to 0.1 bn (AIM_TOTAL its middle); the peak minute and the
+    waterfall = Amberdata's windows; the Binance fund range = insurance_fund_movements' change.
+    Constants WITHOUT a seed row, sources in calibration.py's comments: BTC_LOW (Binance BTCUSDT's
+    1m low, 101,516.5 at 21:20, a real kline file not in the repo; BTC_LOW_BY_VENUE holds every
+    venue to it), BTC_HIGH_BEFORE_SHOCK, LONG_SHARE_RANGE, PUBLISHED_DEPEG_COLLATERAL (collateral
+    liquidated, Cointelegraph Research / Rena Labs: a USD aggregate of no reconciled mart) and the
+    Hyperliquid replay / ADL constants (held to data/real/hyperliquid by tests below)."""
+    ref = root / "seeds" / "reference"
+    agg = pd.read_csv(ref / "published_aggregates.csv").set_index("aggregate_id")
+    liq = agg[agg["metric"] == "liquidations_usd"]
+    by_venue = liq[(liq["venue"] != "*") & (liq["symbol"] == "*")]
+    assert dict(zip(by_venue["venue"], by_venue["value_central_usd"])) == \
+        calibration.PUBLISHED_BY_VENUE
+    by_symbol = liq[(liq["venue"] == "*") & (liq["symbol"] != "*")]
+    assert dict(zip(by_symbol["symbol"], by_symbol["value_central_usd"])) == \
+        calibration.PUBLISHED_BY_SYMBOL
+    total = agg.loc["coinglass_total_24h"]
+    assert calibration.TOTAL_RANGE == (np.floor(total["value_low_usd"] / 1e8) * 1e8,
+                                       np.ceil(total["value_high_usd"] / 1e8) * 1e8)
+    assert calibration.AIM_TOTAL == sum(calibration.TOTAL_RANGE) / 2
+    assert agg.loc["amberdata_peak_minute", "window"] == \
+        f"2025-10-10 {calibration.PEAK_MINUTE} UTC (one minute)"
+    assert agg.loc["amberdata_waterfall_40min", "window"] == \
+        "2025-10-10 {}-{} UTC".format(*calibration.WATERFALL)
+    fund = pd.read_csv(ref / "insurance_fund_movements.csv")
+    fund = fund[fund["venue"] == "binance"]
+    assert len(fund) == 1
+    assert calibration.PUBLISHED_BINANCE_FUND_FLOW == (fund["change_low_usd"].iloc[0],
+                                                       fund["change_high_usd"].iloc[0])
+
+
 def test_placement_draw_has_the_documented_mean_and_moves_every_fill_toward_the_extreme():
     u = (np.arange(200_000) + 0.5) / 200_000  # an even grid: the draw's mean without noise
     near, far = simulator._placement(u, 0.2), simulator._placement(u, 0.7)
