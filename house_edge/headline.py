@@ -117,6 +117,7 @@ FACTOR_WORDS = {
     "voucher_redemption": "vouchers redeemed",
     "loan_interest_subsidy": "the loans' interest subsidy",
     "loan_default_rate": "loan defaults",
+    "loan_term": "the loans' term",
 }
 
 

@@ -177,6 +177,7 @@ select
         when 'voucher_redemption' then 'Vouchers redeemed'
         when 'loan_interest_subsidy' then 'Loans'' interest subsidy'
         when 'loan_default_rate' then 'Loan defaults'
+        when 'loan_term' then 'Loans'' term'
         else factor
     end as factor_in_words,
     cast(ratio_at_low as double) as ratio_at_low,

@@ -5,7 +5,7 @@
 -- factors (`sensitivity_rank` 1 = moves the ratio most). Factors: the public-feed undercount
 -- (CoinGlass's 30-40 bn anchor), the venue's share of the day's volume, the fee-tier mix (fee
 -- per USD of excess volume), the taker fee on forced fills, the share of vouchers redeemed, the
--- loans' interest subsidy and expected defaults. Fill placement inside the minute bar moves the
+-- loans' interest subsidy, expected defaults and term. Fill placement inside the minute bar moves the
 -- insurance-fund ledger, not this ratio (fct_insurance_fund_flows; README "Calibration").
 with
 
@@ -60,8 +60,8 @@ inputs as (
 factors as (
     select distinct factor from inputs
     union all
-    select * from (values ('voucher_redemption'), ('loan_interest_subsidy'), ('loan_default_rate'))
-        as cost_factors (factor)
+    select * from (values ('voucher_redemption'), ('loan_interest_subsidy'), ('loan_default_rate'),
+        ('loan_term')) as cost_factors (factor)
 ),
 
 -- a program's economic cost with one cost factor moved (the others central)
@@ -76,7 +76,8 @@ program_costs as (
                 when programs_central.is_loan then programs_central.face_value_usd * (
                     case when factors.factor = 'loan_interest_subsidy' then moved.interest_subsidy_rate
                         else programs_central.interest_subsidy_rate end
-                    * programs_central.term_years
+                    * case when factors.factor = 'loan_term' then moved.term_years
+                        else programs_central.term_years end
                     + case when factors.factor = 'loan_default_rate' then moved.expected_default_rate
                         else programs_central.expected_default_rate end)
                 else programs_central.face_value_usd
