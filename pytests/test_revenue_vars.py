@@ -59,3 +59,19 @@ def test_a_longer_backstop_unwind_moves_only_the_vaults_unwind_pnl(base, tmp_pat
                if longer["flows"][k] != pytest.approx(base["flows"][k], rel=1e-12)}
     assert changed and {k[3] for k in changed} == {"backstop_unwind_pnl"}
     assert {k[0] for k in changed} == {"hyperliquid"}
+
+
+def test_the_depeg_sale_point_moves_only_binances_fund(base, tmp_path):
+    """depeg_collateral_sale_point_central 0 sells the depegged collateral at its published low
+    instead of halfway to the path value: more lost below par, less margin left, so Binance's
+    pools (the only venue with multi-asset collateral) fall; fee income and the other venues'
+    pools do not move."""
+    at_low = _build(tmp_path, "at_low", {"depeg_collateral_sale_point_central": "0"})
+    assert at_low["fees"] == pytest.approx(base["fees"], rel=1e-12)
+    changed = {k for k in base["flows"]
+               if at_low["flows"][k] != pytest.approx(base["flows"][k], rel=1e-12)}
+    assert changed and {k[0] for k in changed} == {"binance"}
+    for basis in ("simulated_full_record", "published_scaled"):
+        def total(flows):
+            return sum(v for k, v in flows.items() if k[0] == "binance" and k[2] == basis)
+        assert total(at_low["flows"]) < total(base["flows"]) - 1e6, basis

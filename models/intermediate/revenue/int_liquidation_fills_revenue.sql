@@ -123,12 +123,19 @@ fills_with_terms as (
         rates.clearance_fee_rate,
         rates.surplus_share,
         rates.adl_loss_share,
+        -- where the engine sold the depegged collateral, per scenario: 0 = at the published low,
+        -- 1 = at the minute's path value (vars depeg_collateral_sale_point_*, dbt_project.yml)
+        {%- set sale_point -%}
+            case rates.scenario
+                when 'low' then {{ var('depeg_collateral_sale_point_low') }}
+                when 'central' then {{ var('depeg_collateral_sale_point_central') }}
+                else {{ var('depeg_collateral_sale_point_high') }}
+            end
+        {%- endset %}
         coalesce(
-            fill_terms.collateral_at_par_usd * (1 - case rates.scenario
-                when 'low' then fill_terms.low_price_ratio
-                when 'central' then (fill_terms.low_price_ratio + fill_terms.path_price_ratio) / 2
-                else fill_terms.path_price_ratio
-            end),
+            fill_terms.collateral_at_par_usd * (1 - (
+                (1 - {{ sale_point }}) * fill_terms.low_price_ratio
+                + {{ sale_point }} * fill_terms.path_price_ratio)),
             0
         ) as collateral_depeg_loss_usd,
         fill_terms.cross_margin_drained_usd * case rates.scenario
