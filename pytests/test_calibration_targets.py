@@ -106,7 +106,8 @@ def test_committed_sample_hlp_result_overlaps_the_published_range(published_samp
     (hlp_event_profit): on both bases the modelled low..high must overlap it. What this guards:
     that the committed sample, its ADL fills and the unwind horizon still give the fit
     (tests/revenue/assert_published_fund_results_are_reproduced.sql fails the build the same
-    way, so this names it in the Python suite too)."""
+    way, so this names it in the Python suite too). The mart says so: both published pools'
+    rows carry is_fitted_to_published (seed insurance_fund_pools), the unpublished ones not."""
     import duckdb
 
     agg = pd.read_csv(root / "seeds" / "reference" / "published_aggregates.csv")
@@ -118,11 +119,16 @@ def test_committed_sample_hlp_result_overlaps_the_published_range(published_samp
             "select basis, modelled_low_usd, modelled_central_usd, modelled_high_usd "
             "from marts.fct_fund_flow_reconciliation where pool_id = 'hyperliquid_hlp'"
         ).fetchall()
+        fitted = dict(con.execute(
+            "select pool_id, bool_and(is_fitted_to_published) = bool_or(is_fitted_to_published) "
+            "and bool_and(is_fitted_to_published) "
+            "from marts.fct_fund_flow_reconciliation group by pool_id").fetchall())
     assert {r[0] for r in rows} == {"simulated_full_record", "published_scaled"}
     for basis, low, central, high in rows:
         low, central, high = float(low), float(central), float(high)
         assert low <= central <= high, (basis, low, central, high)
         assert low <= published[1] and high >= published[0], (basis, low, high, published)
+    assert {p for p, f in fitted.items() if f} == {"hyperliquid_hlp", "binance_usdm_btc_eth_bnb"}
 
 
 def test_cross_margin_drain_switch_adds_drains_and_changes_nothing_else():

@@ -1,7 +1,8 @@
 -- What each insurance fund or backstop vault published about its result over the event, one row
 -- per pool: Binance's shared BTC/ETH/BNB USD-M fund change over the day (seed
 -- insurance_fund_movements) and Hyperliquid's HLP earnings (seed published_aggregates, metric
--- venue_earnings_usd), low / central / high. Read by fct_fund_flow_reconciliation.
+-- venue_earnings_usd), low / central / high, and whether the model was fitted to it
+-- (insurance_fund_pools.is_fitted_to_published). Read by fct_fund_flow_reconciliation.
 with
 
 fund_movements as (
@@ -13,7 +14,7 @@ aggregates as (
 ),
 
 pools as (
-    select distinct venue, pool_id from {{ ref('insurance_fund_pools') }}
+    select distinct venue, pool_id, is_fitted_to_published from {{ ref('insurance_fund_pools') }}
     where is_published_pool
 ),
 
@@ -35,7 +36,8 @@ final as (
         published.low_usd,
         published.central_usd,
         published.high_usd,
-        published.source
+        published.source,
+        pools.is_fitted_to_published
     from published
     inner join pools
         on published.venue = pools.venue

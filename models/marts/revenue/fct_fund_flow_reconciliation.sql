@@ -2,7 +2,9 @@
 -- per pool x basis: the modelled net flow (fct_insurance_fund_flows, low / central / high, the
 -- range = min and max over the scenarios) against Binance's published BTC/ETH/BNB fund change
 -- (-$184-188M) and HLP's published earnings (+$30-41.5M), with the gap (0 when the ranges
--- overlap). A model whose fund ledger misses these cannot be trusted for the fee ledger either:
+-- overlap), and whether the overlap is by calibration (a parameter fitted to that published
+-- figure: seed insurance_fund_pools.is_fitted_to_published, with what was fitted in `fitted_by`).
+-- A model whose fund ledger misses these cannot be trusted for the fee ledger either:
 -- tests/revenue/assert_fund_flows_reproduce_the_published_results.sql fails the build on a miss.
 with
 
@@ -66,7 +68,8 @@ final as (
             when ranges.modelled_high_usd < published.low_usd
                 or ranges.modelled_low_usd > published.high_usd then 'misses'
             else 'overlaps'
-        end as reconciliation_status
+        end as reconciliation_status,
+        coalesce(published.is_fitted_to_published, false) as is_fitted_to_published
     from ranges
     left join published
         on ranges.pool_id = published.pool_id
@@ -87,5 +90,6 @@ select
     {{ usd_amount('published_high_usd') }} as published_high_usd,
     published_source,
     {{ usd_amount('modelled_minus_published_gap_usd') }} as modelled_minus_published_gap_usd,
-    reconciliation_status
+    reconciliation_status,
+    is_fitted_to_published
 from final
