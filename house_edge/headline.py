@@ -96,7 +96,7 @@ order by 1, 3, 2
 RECONCILIATION_SQL = """
 select venue, pool_id, pool_name, basis, modelled_low_usd, modelled_central_usd,
        modelled_high_usd, published_metric, published_low_usd, published_high_usd,
-       reconciliation_status
+       reconciliation_status, is_fitted_to_published
 from marts.fct_fund_flow_reconciliation
 where published_metric is not null
 order by venue, basis desc
@@ -267,7 +267,7 @@ class Headline:
                            f"({_musd(fund['modelled_low_usd'])} to "
                            f"{_musd(fund['modelled_high_usd'])}), published "
                            f"{_musd(fund['published_low_usd'])} to "
-                           f"{_musd(fund['published_high_usd'])}: {fund['reconciliation_status']}"
+                           f"{_musd(fund['published_high_usd'])}: {_status(fund)}"
                            " (users' money held in reserve, not income)")
             out.append(f"    liquidated {venue} users' lost margin: "
                        f"{_musd(central.get('liquidated_users_lost_margin_usd'))}")
@@ -301,17 +301,27 @@ class Headline:
                 f"{_musd(r['modelled_low_usd'])} - {_musd(r['modelled_central_usd'])} - "
                 f"{_musd(r['modelled_high_usd'])}; published {r['published_metric']} "
                 f"{_musd(r['published_low_usd'])} to {_musd(r['published_high_usd'])}: "
-                f"{r['reconciliation_status']}")
-        if any(r["reconciliation_status"] == "overlaps" for r in self.reconciliation):
-            out.append("  overlaps by calibration, not as independent checks: Binance's "
-                       "cross-margin drain and HLP's unwind horizon are sized to these published "
-                       "figures on the committed sample (scale 0.005, one seed); larger "
+                f"{_status(r)}")
+        if any(r["reconciliation_status"] == "overlaps" and r.get("is_fitted_to_published")
+               for r in self.reconciliation):
+            out.append("  by calibration = not an independent check: the model's free parameter "
+                       "for that fund (seed insurance_fund_pools.fitted_by: Binance's "
+                       "cross-margin drain, HLP's unwind horizon) is sized to this published "
+                       "figure on the committed sample (scale 0.005, one seed); larger "
                        "simulations of the same model miss Binance's (README \"The fund fits "
                        "hold at the sample's scale\")")
         if any(r["reconciliation_status"] == "misses" for r in self.reconciliation):
             out.append("  misses: the simulator lacks a mechanism that moved this fund or vault "
                        "on the day, or sizes one wrongly (README \"The answer\")")
         return out
+
+
+def _status(row: dict) -> str:
+    """A reconciliation row's status, saying when the overlap was fitted rather than checked."""
+    status = row["reconciliation_status"]
+    if status == "overlaps" and row.get("is_fitted_to_published"):
+        return "overlaps by calibration"
+    return status
 
 
 class HeadlineError(RuntimeError):
