@@ -52,7 +52,10 @@
         {%- endif -%}
       {%- endfor -%}
       {%- if statements -%}
-        {%- do run_query(statements | join("\n")) -%}
+        {#- one transaction: each statement committed on its own costs DuckDB a WAL sync, and once
+            the WAL passes checkpoint_threshold a checkpoint per commit (~1,000 comments: 0.4 s
+            on a checkpointed scale-1 file, 1.5-4 s at the end of its build; 0.1 s in one) -#}
+        {%- do run_query("begin transaction;\n" ~ (statements | join("\n")) ~ "\ncommit;") -%}
       {%- endif -%}
     {%- endif -%}
   {%- endif -%}
