@@ -215,7 +215,10 @@ def main(argv: list[str] | None = None) -> None:
         ("floor: one DuckDB pass over raw", floor_s, floor_mib, floor_cpu),
         *steps,
         ("build: dbt build + check + publish", build_s, build_mib, build_cpu)]
-    run_results = json.loads((project_root() / "target" / "run_results.json").read_text())
+    # dbt writes its artifacts to DBT_TARGET_PATH when set (relative: to the project), else
+    # to <project>/target
+    target_dir = project_root() / os.environ.get("DBT_TARGET_PATH", "target")
+    run_results = json.loads((target_dir / "run_results.json").read_text())
     nodes, totals = node_times(run_results)
     summary = {
         "scale": args.scale, "rows": list(counts), "duckdb_memory_limit": memory_limit,

@@ -83,7 +83,9 @@ venue_scenario_rates as (
 -- The scenario's rates per venue x symbol of the reference seeds (exchanges x symbols, a few dozen
 -- rows): the taker fee, the symbol's clearance fee (else the venue's default '*', else 0), the
 -- surplus and ADL shares (0 without a row: no ADL assumption, the fund or vault pays the whole
--- loss). Every fill's venue and symbol are in those seeds: staging quarantines any other
+-- loss); and what does not depend on the scenario but only on the market: the venue's mechanism
+-- and the insurance fund or backstop vault the fills go to (the symbol's own pool, else the
+-- venue's '*' pool). Every fill's venue and symbol are in those seeds: staging quarantines any other
 -- (unknown_venue, unknown_symbol). Read from the seeds, not from the fills, so DuckDB plans the
 -- join below with this small table as its build side.
 market_scenario_rates as (
@@ -91,6 +93,8 @@ market_scenario_rates as (
         markets.venue,
         markets.symbol,
         scenarios.scenario,
+        mechanisms.mechanism,
+        coalesce(pool_symbol.pool_id, pool_default.pool_id) as insurance_pool_id,
         coalesce(venue_scenario_rates.taker_fee_rate, 0) as taker_fee_rate,
         coalesce(clearance_symbol.rate, venue_scenario_rates.default_clearance_fee_rate, 0)
             as clearance_fee_rate,
@@ -110,6 +114,14 @@ market_scenario_rates as (
         and clearance_symbol.fee_type = 'liquidation_clearance'
         and markets.symbol = clearance_symbol.symbol
         and scenarios.scenario = clearance_symbol.scenario
+    left join {{ ref('venue_liquidation_mechanisms') }} as mechanisms
+        on markets.venue = mechanisms.venue
+    left join {{ ref('insurance_fund_pools') }} as pool_symbol
+        on markets.venue = pool_symbol.venue
+        and markets.symbol = pool_symbol.symbol
+    left join {{ ref('insurance_fund_pools') }} as pool_default
+        on markets.venue = pool_default.venue
+        and pool_default.symbol = '*'
 ),
 
 -- the grain: each fill x the three scenarios, by one join of the fills with their market's three
@@ -119,6 +131,8 @@ fills_with_terms as (
     select
         fill_terms.*,
         rates.scenario,
+        rates.mechanism,
+        rates.insurance_pool_id,
         rates.taker_fee_rate,
         rates.clearance_fee_rate,
         rates.surplus_share,
