@@ -93,34 +93,5 @@ def main() -> int:
     return 0
 
 
-def close_and_exit(code: int) -> None:
-    """End the session without the interpreter's teardown: its last garbage collection of dbt's
-    objects (manifest, nodes, macros) cost ~0.35 s of the sample build's wall time (issue 17).
-    DuckDB's database is closed by then (dbt-duckdb drops its environment at the end of each
-    command, which checkpoints the WAL into the file; one still open is closed here), the logs,
-    dbt's locks and the streams are released as at a normal exit; nothing else runs at exit (a
-    session that ran Spark exits normally)."""
-    import logging
-    import os
-
-    if "dbt.adapters.spark" in sys.modules:  # Spark's JVM is stopped by its own exit hooks
-        sys.exit(code)
-    try:
-        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-    except ImportError:  # another adapter only (Spark): nothing of DuckDB's to close
-        DuckDBConnectionManager = None  # noqa: N806
-    if DuckDBConnectionManager is not None and DuckDBConnectionManager._ENV is not None:
-        DuckDBConnectionManager._ENV.close()
-        DuckDBConnectionManager._ENV = None
-    logging.shutdown()
-    if "multiprocessing" in sys.modules:  # dbt's locks: unlinked as at a normal exit
-        import multiprocessing.util
-
-        multiprocessing.util._exit_function()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
-
-
 if __name__ == "__main__":
-    close_and_exit(main())
+    sys.exit(main())

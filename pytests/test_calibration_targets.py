@@ -36,10 +36,10 @@ def test_calibration_target_constants_are_the_published_seed_rows(root):
     agg = pd.read_csv(ref / "published_aggregates.csv").set_index("aggregate_id")
     liq = agg[agg["metric"] == "liquidations_usd"]
     by_venue = liq[(liq["venue"] != "*") & (liq["symbol"] == "*")]
-    assert dict(zip(by_venue["venue"], by_venue["value_central_usd"])) == \
+    assert dict(zip(by_venue["venue"], by_venue["value_central_usd"], strict=True)) == \
         calibration.PUBLISHED_BY_VENUE
     by_symbol = liq[(liq["venue"] == "*") & (liq["symbol"] != "*")]
-    assert dict(zip(by_symbol["symbol"], by_symbol["value_central_usd"])) == \
+    assert dict(zip(by_symbol["symbol"], by_symbol["value_central_usd"], strict=True)) == \
         calibration.PUBLISHED_BY_SYMBOL
     total = agg.loc["coinglass_total_24h"]
     assert calibration.TOTAL_RANGE == (np.floor(total["value_low_usd"] / 1e8) * 1e8,

@@ -1,5 +1,5 @@
 """The pipeline's dbt session: dbt's partial-parse file kept per build configuration, and the
-session's exit (DuckDB closed, its WAL folded into the file, without the interpreter's teardown)."""
+session's exit (DuckDB closed, its WAL folded into the file)."""
 
 from __future__ import annotations
 
@@ -57,8 +57,8 @@ def test_only_the_most_recent_configurations_are_kept(tmp_path):
 
 
 def test_a_session_leaves_its_file_checkpointed(tmp_path):
-    """The session ends without the interpreter's teardown, but closes DuckDB first: what dbt
-    built is in the file, no WAL left beside it."""
+    """The session closes DuckDB when it ends: what dbt built is in the file, no WAL left
+    beside it."""
     db = tmp_path / "house_edge.duckdb"
     publish.run_dbt(["run", "--select", "build_info"], ROOT, db, {}, echo=False,
                     log_path=tmp_path / "dbt.log")

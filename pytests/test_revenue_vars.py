@@ -71,7 +71,8 @@ def test_the_depeg_sale_point_moves_only_binances_fund(base, tmp_path):
     changed = {k for k in base["flows"]
                if at_low["flows"][k] != pytest.approx(base["flows"][k], rel=1e-12)}
     assert changed and {k[0] for k in changed} == {"binance"}
+    def total(flows, basis):
+        return sum(v for k, v in flows.items() if k[0] == "binance" and k[2] == basis)
+
     for basis in ("simulated_full_record", "published_scaled"):
-        def total(flows):
-            return sum(v for k, v in flows.items() if k[0] == "binance" and k[2] == basis)
-        assert total(at_low["flows"]) < total(base["flows"]) - 1e6, basis
+        assert total(at_low["flows"], basis) < total(base["flows"], basis) - 1e6, basis
