@@ -68,20 +68,34 @@ takeovers as (
         on fills.scenario = horizons.scenario
 ),
 
+-- The unwind price depends only on the series, the fill's minute and the horizon, and fills
+-- share minutes: each distinct window is averaged once (pairing every takeover with every bar of
+-- its window made ~11M rows at scale 1 for ~340k takeovers).
+unwind_windows as (
+    select distinct
+        venue,
+        symbol,
+        {{ dbt.date_trunc('minute', 'liquidated_at') }} as unwind_start_at,
+        unwind_minutes
+    from takeovers
+),
+
 unwind_prices as (
     select
-        takeovers.liquidation_id,
-        takeovers.scenario,
+        unwind_windows.venue,
+        unwind_windows.symbol,
+        unwind_windows.unwind_start_at,
+        unwind_windows.unwind_minutes,
         avg(bars.close_price) as unwind_price,
         count(bars.close_price) as unwind_bar_count
-    from takeovers
+    from unwind_windows
     inner join bars
-        on takeovers.venue = bars.venue
-        and takeovers.symbol = bars.symbol
-        and bars.bar_opened_at >= {{ dbt.date_trunc('minute', 'takeovers.liquidated_at') }}
-        and bars.bar_opened_at < {{ dbt.dateadd('minute', 'takeovers.unwind_minutes',
-                                                dbt.date_trunc('minute', 'takeovers.liquidated_at')) }}
-    group by 1, 2
+        on unwind_windows.venue = bars.venue
+        and unwind_windows.symbol = bars.symbol
+        and bars.bar_opened_at >= unwind_windows.unwind_start_at
+        and bars.bar_opened_at < {{ dbt.dateadd('minute', 'unwind_windows.unwind_minutes',
+                                                'unwind_windows.unwind_start_at') }}
+    group by 1, 2, 3, 4
 ),
 
 final as (
@@ -103,8 +117,10 @@ final as (
         * case when takeovers.is_long then 1 else -1 end as unwind_pnl_usd
     from takeovers
     left join unwind_prices
-        on takeovers.liquidation_id = unwind_prices.liquidation_id
-        and takeovers.scenario = unwind_prices.scenario
+        on takeovers.venue = unwind_prices.venue
+        and takeovers.symbol = unwind_prices.symbol
+        and {{ dbt.date_trunc('minute', 'takeovers.liquidated_at') }} = unwind_prices.unwind_start_at
+        and takeovers.unwind_minutes = unwind_prices.unwind_minutes
 )
 
 select * from final

@@ -6,6 +6,7 @@
     post_hook="{{ incremental_prune_missing_keys(ref('int_positions_with_liquidation_prices'), 'position_id') }}"
 ) }}
 -- depends_on: {{ ref('stg_simulator__positions') }}
+-- depends_on: {{ ref('int_position_price_paths') }}
 -- One row per position: did the observed trade path after it opened cross its computed
 -- liquidation price (the prediction), and was it liquidated (the outcome)?
 -- The path prediction (the path's extreme, whether and when it first crossed the liquidation
@@ -157,13 +158,25 @@ first_liquidations as (
     group by 1
 ),
 
--- the path prediction (running extremes, first crossing): int_position_price_paths
+-- the path prediction (running extremes, first crossing): int_position_price_paths. An
+-- incremental run computes the paths of the positions it recomputes only (the same macro as the
+-- view, macros/position_price_paths.sql; a filter on the view would compute every path first).
+{%- if is_incremental() %}
+recomputed_positions as (
+    select * from positions
+    where position_id in (select position_id from positions_to_recompute)
+),
+
+positions_with_path as (
+    select * from (
+        {{ position_price_paths('recomputed_positions', ref('stg_simulator__price_bars')) }}
+    ) as recomputed_paths
+),
+{%- else %}
 positions_with_path as (
     select * from {{ ref('int_position_price_paths') }}
-    {%- if is_incremental() %}
-    where position_id in (select position_id from positions_to_recompute)
-    {%- endif %}
 ),
+{%- endif %}
 
 final as (
     select

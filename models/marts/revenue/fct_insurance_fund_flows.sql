@@ -60,7 +60,8 @@ pool_sums as (
         sum(loss_beyond_bankruptcy_usd - collateral_depeg_shortfall_usd)
             as payout_beyond_bankruptcy_usd,
         sum(collateral_depeg_shortfall_usd) as collateral_depeg_shortfall_usd,
-        sum(insurance_payout_usd - loss_beyond_bankruptcy_usd) as adl_offset_usd
+        sum(insurance_payout_usd - loss_beyond_bankruptcy_usd) as adl_offset_usd,
+        sum(notional_usd) as notional_usd
     from fill_revenue
     group by 1, 2, 3
 ),
@@ -114,17 +115,18 @@ simulated_components as (
 ),
 
 -- published_scaled: the venue's estimated true liquidated notional / its simulated notional
+-- (summed from the pools' sums: the fills are read once, not a second time for this)
 venue_scale as (
     select
-        fill_revenue.venue,
-        fill_revenue.scenario,
+        pool_sums.venue,
+        pool_sums.scenario,
         undercount.estimated_liquidated_notional_usd
-            / nullif(sum(fill_revenue.notional_usd), 0) as scale_factor
-    from fill_revenue
+            / nullif(sum(pool_sums.notional_usd), 0) as scale_factor
+    from pool_sums
     inner join undercount
-        on fill_revenue.venue = undercount.venue
-        and fill_revenue.scenario = undercount.scenario
-    group by fill_revenue.venue, fill_revenue.scenario,
+        on pool_sums.venue = undercount.venue
+        and pool_sums.scenario = undercount.scenario
+    group by pool_sums.venue, pool_sums.scenario,
         undercount.estimated_liquidated_notional_usd
 ),
 
