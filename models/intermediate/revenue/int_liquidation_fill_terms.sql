@@ -9,10 +9,10 @@
 -- position's bankruptcy price, the margin left at the fill price (or the loss beyond
 -- bankruptcy), whether the venue keeps the surplus (by its mechanism's backstop share,
 -- seeds/reference/venue_liquidation_mechanisms.csv), and the terms of the account's depegged
--- collateral and cross-margin drain. The venue's mechanism and the fill's insurance pool, functions
--- of the seeds by venue (and symbol), are looked up by the view per venue x symbol, not stored on
--- every fill (issue 17: two string columns less to write, 0.86x of this table's write at scale 1). The view int_liquidation_fills_revenue crosses it with the
--- three scenarios and their rates. A table, incremental (macros/incremental), the only large write
+-- collateral and cross-margin drain. The venue's mechanism and the fill's insurance pool,
+-- functions of the seeds by venue (and symbol), are looked up by the view per venue x symbol, not
+-- stored on every fill (issue 17: two string columns less to write). The view
+-- int_liquidation_fills_revenue crosses it with the three scenarios and their rates. A table, incremental (macros/incremental), the only large write
 -- of the revenue ledgers: one row per fill, where a table per fill x scenario wrote three times
 -- the rows and half again the columns (issue 17). A run recomputes the fills loaded since this
 -- table's last load and the fills of positions loaded since (a re-read position may carry
