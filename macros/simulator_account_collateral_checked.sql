@@ -10,7 +10,11 @@
             when lower(trim(raw.venue)) || ':' || upper(trim(raw.collateral_asset)) not in (
                 select venue || ':' || collateral_asset from {{ ref('collateral_depegs') }}
             ) then 'unknown_collateral_asset'
-            when count(*) over (partition by raw.account_id) > 1 then 'duplicate_account_id'
+            when repeated_keys.account_id is not null then 'duplicate_account_id'
         end as quarantine_reason
     from {{ relation }} as raw
+    -- keys read more than once: a hash aggregate of the key alone (a window over every row and
+    -- column held the whole file in memory: two such models at once ran out at scale 10)
+    left join ({{ repeated_keys(relation, 'account_id') }}) as repeated_keys
+        on raw.account_id = repeated_keys.account_id
 {%- endmacro %}

@@ -14,9 +14,13 @@
                 or fills.venue <> lower(trim(raw.venue))
                 or fills.side <> lower(trim(raw.side)) then 'unknown_liquidation_fill'
             when raw.quantity > fills.quantity * 1.000001 then 'exceeds_fill_quantity'
-            when count(*) over (partition by raw.liquidation_id) > 1 then 'duplicate_liquidation_id'
+            when repeated_keys.liquidation_id is not null then 'duplicate_liquidation_id'
         end as quarantine_reason
     from {{ relation }} as raw
     left join {{ ref('stg_simulator__liquidations') }} as fills
         on raw.liquidation_id = fills.liquidation_id
+    -- keys read more than once: a hash aggregate of the key alone (a window over every row and
+    -- column held the whole file in memory: two such models at once ran out at scale 10)
+    left join ({{ repeated_keys(relation, 'liquidation_id') }}) as repeated_keys
+        on raw.liquidation_id = repeated_keys.liquidation_id
 {%- endmacro %}

@@ -181,11 +181,7 @@ with
 -- Only their rows are ranked below; a key read once is its own first row. (The rank used to be
 -- a window over every row: a sort of all rows and columns that held the whole input in memory.)
 duplicate_keys as (
-    select raw.position_id
-    from {{ source_relation }} as raw
-    where raw.position_id is not null
-    group by raw.position_id
-    having count(*) > 1
+    {{ repeated_keys(source_relation, 'position_id') }}
 ),
 
 -- The row checks run on two disjoint parts of the input, each read on its own (a CTE read
@@ -313,11 +309,7 @@ with
 -- Only their rows are ranked below; a key read once is its own first row. (The rank used to be
 -- a window over every row: a sort of all rows and columns that held the whole input in memory.)
 duplicate_keys as (
-    select raw.liquidation_id
-    from {{ source_relation }} as raw
-    where raw.liquidation_id is not null
-    group by raw.liquidation_id
-    having count(*) > 1
+    {{ repeated_keys(source_relation, 'liquidation_id') }}
 ),
 
 -- The row checks run on two disjoint parts of the input, each read on its own (a CTE read

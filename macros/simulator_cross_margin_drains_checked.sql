@@ -11,9 +11,13 @@
             when positions.position_id is null
                 or positions.venue <> lower(trim(raw.venue)) then 'unknown_position'
             when positions.margin_mode <> 'cross' then 'not_cross_margin'
-            when count(*) over (partition by raw.position_id) > 1 then 'duplicate_position_id'
+            when repeated_keys.position_id is not null then 'duplicate_position_id'
         end as quarantine_reason
     from {{ relation }} as raw
     left join {{ ref('stg_simulator__positions') }} as positions
         on raw.position_id = positions.position_id
+    -- keys read more than once: a hash aggregate of the key alone (a window over every row and
+    -- column held the whole file in memory: two such models at once ran out at scale 10)
+    left join ({{ repeated_keys(relation, 'position_id') }}) as repeated_keys
+        on raw.position_id = repeated_keys.position_id
 {%- endmacro %}

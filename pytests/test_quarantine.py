@@ -75,11 +75,14 @@ def test_bad_adl_rows_land_in_quarantine_with_their_reason_and_counts_add_up(tmp
     assert loaded + sum(reasons.values()) == n_in + 1
 
 
-def test_bad_cross_margin_drain_rows_land_in_quarantine_with_their_reason_and_counts_add_up(
+def test_bad_drain_and_collateral_rows_land_in_quarantine_with_their_reason_and_counts_add_up(
         tmp_path):
-    """raw_cross_margin_drains (simulator switch cross_margin_drain), read from beside
-    raw_positions: a drain must refer to a loaded cross-margin position of its venue, be positive
-    with a start time, and appear once per position."""
+    """The optional files read from beside raw_positions, in one build:
+    * raw_cross_margin_drains (simulator switch cross_margin_drain): a drain must refer to a
+      loaded cross-margin position of its venue, be positive with a start time, and appear once
+      per position;
+    * raw_account_collateral (switch collateral_depeg): a positive amount of an asset that
+      depegged on the account's venue (seed collateral_depegs), an account once."""
     import shutil
 
     pos_path = tmp_path / "raw_positions.csv"
@@ -97,12 +100,26 @@ def test_bad_cross_margin_drain_rows_land_in_quarantine_with_their_reason_and_co
     bad = pd.concat([bad, bad.iloc[[10]]], ignore_index=True)  # the same position twice
     bad["drained_from_ms"] = bad["drained_from_ms"].astype("Int64")
     bad.to_csv(tmp_path / "raw_cross_margin_drains.csv", index=False)
+    collateral = pd.read_csv(SAMPLE / "raw_account_collateral.csv")
+    n_collateral_in = len(collateral)
+    bad_collateral = collateral.copy()
+    bad_collateral.loc[0, "collateral_usd"] = 0.0  # not positive
+    bad_collateral.loc[1, "collateral_asset"] = "DOGE"  # not a depegged asset
+    bad_collateral.loc[2, "account_id"] = None  # no account
+    bad_collateral = pd.concat([bad_collateral, bad_collateral.iloc[[10]]],
+                               ignore_index=True)  # the same account twice
+    bad_collateral["account_id"] = bad_collateral["account_id"].astype("Int64")
+    bad_collateral.to_csv(tmp_path / "raw_account_collateral.csv", index=False)
     db = tmp_path / "house_edge.duckdb"
     variables = publish.raw_vars({"positions": pos_path})
     assert variables["raw_cross_margin_drains_path"] == str(
         (tmp_path / "raw_cross_margin_drains.csv").resolve())
+    assert variables[publish.OPTIONAL_RAW_VAR] == str(
+        (tmp_path / "raw_account_collateral.csv").resolve())
     publish.run_dbt(["build", "--select", "+stg_simulator__cross_margin_drains",
                      "+stg_simulator__cross_margin_drains_quarantine",
+                     "+stg_simulator__account_collateral",
+                     "+stg_simulator__account_collateral_quarantine",
                      "--resource-type", "seed", "--resource-type", "model"],
                     publish.project_root(), db, variables, echo=False)
     with duckdb.connect(str(db), read_only=True) as con:
@@ -114,3 +131,13 @@ def test_bad_cross_margin_drain_rows_land_in_quarantine_with_their_reason_and_co
     assert reasons == {"non_positive_drain": 1, "unknown_position": 2, "not_cross_margin": 1,
                        "missing_drain_time": 1, "duplicate_position_id": 2}
     assert loaded + sum(reasons.values()) == n_in + 1
+    with duckdb.connect(str(db), read_only=True) as con:
+        loaded = con.execute(
+            "select count(*) from staging.stg_simulator__account_collateral").fetchone()[0]
+        reasons = dict(con.execute(
+            "select quarantine_reason, count(*) from"
+            " staging.stg_simulator__account_collateral_quarantine group by 1").fetchall())
+    assert reasons == {"non_positive_collateral": 1, "unknown_collateral_asset": 1,
+                       "missing_account_id": 1, "duplicate_account_id": 2}
+    assert loaded + sum(reasons.values()) == n_collateral_in + 1
+
