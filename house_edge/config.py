@@ -39,6 +39,11 @@ DEFAULT_SAMPLE_DIR = Path("data") / "sample"
 # run where the SQL changes (`make test`, CI, a developer's plain `dbt build`), not on every
 # publish (31 unit tests: ~7 s of dbt node time per build at scale 1).
 WAREHOUSE_BUILD_EXCLUDES = ["--exclude-resource-type", "unit_test"]
+# A full build (`house-edge build`, the scheduled job's full runs) tests every key with `unique`,
+# so the hourly runs' `unique_keys_of_latest_load` (tests/generic), whose latest load is then
+# the whole table, would repeat it; at scale 10 the two at once ran out of DuckDB's 1 GB.
+FULL_BUILD_EXCLUDES = [*WAREHOUSE_BUILD_EXCLUDES, "--exclude",
+                       "test_name:unique_keys_of_latest_load"]
 
 
 class BuildError(RuntimeError):

@@ -30,6 +30,7 @@ from pathlib import Path
 import duckdb
 
 from house_edge.config import (  # noqa: F401  (BuildError, project_root, ...: their old home)
+    FULL_BUILD_EXCLUDES,
     OPTIONAL_ADL_VAR,
     OPTIONAL_DRAIN_VAR,
     OPTIONAL_RAW_VAR,
@@ -48,11 +49,6 @@ from house_edge.validate import (
     load_settings,
     validate,
 )
-
-# A build here is always a full one: every row is of the latest load, so the hourly runs'
-# `unique_keys_of_latest_load` (tests/generic) would repeat each key's `unique` test.
-FULL_BUILD_EXCLUDES = [*WAREHOUSE_BUILD_EXCLUDES, "--exclude",
-                       "test_name:unique_keys_of_latest_load"]
 
 # Tables that must exist and hold rows before a build may be published.
 REQUIRED_NON_EMPTY = ("marts.fct_liquidations", "marts.dim_exchanges", "marts.dim_symbols",

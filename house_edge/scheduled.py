@@ -17,6 +17,7 @@ from pathlib import Path
 
 from house_edge import job_inputs
 from house_edge.config import (
+    FULL_BUILD_EXCLUDES,
     WAREHOUSE_BASENAME,
     WAREHOUSE_BUILD_EXCLUDES,
     BuildError,
@@ -177,7 +178,7 @@ def run_job(raw_paths: dict[str, str | Path] | None = None, target: Path | None 
     freshness, out = _freshness_command(state)
     run.dbt_commands = [
         {"args": ["build", *(["--full-refresh"] if plan.full_refresh else []), *plan.selection,
-                  *WAREHOUSE_BUILD_EXCLUDES]},
+                  *(FULL_BUILD_EXCLUDES if plan.kind == "full" else WAREHOUSE_BUILD_EXCLUDES)]},
         freshness]
 
     def built() -> None:

@@ -53,6 +53,17 @@ def test_hourly_runs_publish_new_files_and_a_gate_failure_publishes_nothing(tmp_
 
     first = scheduled.run_job(raw_paths=paths, target=target, echo=False)
     assert first.plan.kind == "full"
+
+    def tests_run(report: scheduled.JobReport) -> set[str]:
+        results = json.loads((scheduled.dbt_target_path(report.state_path)
+                              / "run_results.json").read_text())["results"]
+        return {r["unique_id"].split(".")[2] for r in results
+                if r["unique_id"].startswith("test.")}
+
+    # a full run tests every key with `unique`, not again with its hourly twin
+    first_tests = tests_run(first)
+    assert "unique_fct_liquidations_liquidation_id" in first_tests
+    assert not {t for t in first_tests if t.startswith("unique_keys_of_latest_load")}
     n_before = _count(target, "select count(*) from marts.fct_liquidations")
     assert {f.source for f in first.freshness} >= {"simulator.liquidations"}
 
@@ -67,6 +78,10 @@ def test_hourly_runs_publish_new_files_and_a_gate_failure_publishes_nothing(tmp_
             "fct_exchange_fee_income"} <= ran
     assert not ran & {"stg_simulator__positions_checked", "stg_simulator__price_bars",
                       "fct_price_bars", "stg_simulator__liquidations"}
+    # the hourly run checks the keys it wrote (unique_keys_of_latest_load), not every key
+    second_tests = tests_run(second)
+    assert "unique_keys_of_latest_load_fct_liquidations_liquidation_id" in second_tests
+    assert "unique_fct_liquidations_liquidation_id" not in second_tests
     assert _count(target, "select count(*) from marts.fct_liquidations") == n_before + len(new_hour)
     # the hourly run read only the new file
     assert _count(target, "select count(distinct source_file) from "

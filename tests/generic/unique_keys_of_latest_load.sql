@@ -8,8 +8,10 @@
     (house_edge/job_inputs.py, selection_args). That is enough because rows only change by being
     loaded: every key written earlier was checked by the run that wrote it, and the job never
     runs an hourly selection after a run that did not finish (scheduled.plan_run): that run
-    builds and tests everything. `house-edge build` (always a full build) runs `unique` only
-    (publish.FULL_BUILD_EXCLUDES); every other build, Dagster's hourly job included, runs both.
+    builds and tests everything. Full builds (`house-edge build`, the scheduled job's full runs)
+    run `unique` only (config.FULL_BUILD_EXCLUDES): their latest load is the whole table, and at
+    scale 10 the two tests at once ran out of DuckDB's memory limit. Every other build, Dagster's
+    jobs and a plain `dbt build` included, runs both.
 -#}
 {% test unique_keys_of_latest_load(model, column_name, loaded_at='loaded_at') %}
 
