@@ -3,8 +3,8 @@
     bars): a query with one row per position with the path's extreme against the position,
     whether it crossed the position's liquidation price and the first minute it did. The view
     int_position_price_paths is this on every position. A position's row depends only on its own
-    columns and the bars (the sweep below adds only records' minutes to a running minimum; other
-    positions add nulls), so fct_position_outcomes' incremental runs call it on the positions
+    columns and the bars (which paths' records are computed depends on the positions, but a
+    path's records do not), so fct_position_outcomes' incremental runs call it on the positions
     they recompute only: the same rows for those positions, without computing every other path.
 
     No per-position scan of the bars:
@@ -15,16 +15,27 @@
       minutes), so the path from each distinct venue x symbol x opening minute is reduced once to
       its records (bars that set a new low / high since the opening minute). Records only get
       lower (lows) or higher (highs) with time, so the first record at or beyond a liquidation
-      price is the earliest record among those at or beyond it: one sort of the records and the
-      crossed positions by price, per series x opening minute x side, with a running minimum of the
-      records' minutes (first_crossings). The join it replaces paired every crossed position with
-      every record of its path (~100M rows at scale 1) before keeping one. -#}
-{% macro position_price_paths(positions_relation, price_bars_relation) -%}
-with
+      price is the one with the price nearest it on that side: an as-of join of the crossed
+      positions with the records on DuckDB, a sweep elsewhere (macro first_crossings). The join it
+      replaces paired every crossed position with every record of its path (~100M rows at scale
+      1) before keeping one.
 
-positions as (
-    select * from {{ positions_relation }}
-),
+    Each path start is one bar, numbered (bar_key), so the crossed positions and the records
+    carry one integer for it instead of venue x symbol x minute; the crossed positions are read
+    narrow (the columns the crossing needs) and every position's wide row once, in `final`. At
+    scale 10 (33.6M positions) this view took 19.9 s (count of rows, 1 GB, 2 threads) where the
+    string-keyed sweep over a materialised wide CTE took 61.4 s. -#}
+{% macro position_price_paths(positions_relation, price_bars_relation) -%}
+{#- The opening minute a position is watched from: a position opened before the window is
+    watched from the window's first bar. -#}
+{%- set opening_minute -%}
+    case
+        when opened_at < cast('{{ var("event_window_start") }}' as {{ dbt.type_timestamp() }})
+            then cast('{{ var("event_window_start") }}' as {{ dbt.type_timestamp() }})
+        else {{ dbt.date_trunc('minute', 'opened_at') }}
+    end
+{%- endset -%}
+with
 
 price_bars as (
     select * from {{ price_bars_relation }}
@@ -42,12 +53,14 @@ window_bars as (
         and bar_opened_at < cast('{{ var("event_window_end") }}' as {{ dbt.type_timestamp() }})
 ),
 
--- lowest low / highest high from this bar to the end of the window, per venue x symbol
+-- lowest low / highest high from this bar to the end of the window, per venue x symbol; each bar
+-- numbered (bar_key), the key of the path that starts at it
 bars_with_path_extremes as (
     select
         venue,
         symbol,
         bar_opened_at,
+        row_number() over (order by venue, symbol, bar_opened_at) as bar_key,
         min(low_price) over (
             partition by venue, symbol
             order by bar_opened_at
@@ -61,64 +74,52 @@ bars_with_path_extremes as (
     from window_bars
 ),
 
-positions_with_opening_minute as (
+-- The positions whose path crossed their liquidation price, narrow: the position, the key of
+-- its path's first bar, its side and its sweep price (below). Read from the positions relation
+-- on its own (not from the wide rows of `final`): a CTE read more than once is materialised, and
+-- every column of every position, spilled at scale 10, cost more than reading the relation twice.
+crossed_positions as (
     select
-        positions.*,
-        -- a position opened before the window is watched from the window's first bar
-        case
-            when positions.opened_at < cast('{{ var("event_window_start") }}' as {{ dbt.type_timestamp() }})
-                then cast('{{ var("event_window_start") }}' as {{ dbt.type_timestamp() }})
-            else {{ dbt.date_trunc('minute', 'positions.opened_at') }}
-        end as opening_minute_at
-    from positions
-),
-
-positions_with_path as (
-    select
-        positions_with_opening_minute.*,
-        case
-            when positions_with_opening_minute.is_long then bars_with_path_extremes.path_low_price
-            else bars_with_path_extremes.path_high_price
-        end as path_extreme_price,
-        coalesce(
-            case
-                when positions_with_opening_minute.is_long
-                    then bars_with_path_extremes.path_low_price <= positions_with_opening_minute.liquidation_price
-                else bars_with_path_extremes.path_high_price >= positions_with_opening_minute.liquidation_price
-            end,
-            false
-        ) as has_crossed_liquidation_price
-    from positions_with_opening_minute
-    left join bars_with_path_extremes
-        on positions_with_opening_minute.venue = bars_with_path_extremes.venue
-        and positions_with_opening_minute.symbol = bars_with_path_extremes.symbol
-        and positions_with_opening_minute.opening_minute_at = bars_with_path_extremes.bar_opened_at
+        positions.position_id,
+        bars_with_path_extremes.bar_key as start_bar_key,
+        positions.is_long,
+        case when positions.is_long then positions.liquidation_price
+            else -positions.liquidation_price end as sweep_price
+    from {{ positions_relation }} as positions
+    inner join bars_with_path_extremes
+        on positions.venue = bars_with_path_extremes.venue
+        and positions.symbol = bars_with_path_extremes.symbol
+        and {{ opening_minute }} = bars_with_path_extremes.bar_opened_at
+    where case
+            when positions.is_long
+                then bars_with_path_extremes.path_low_price <= positions.liquidation_price
+            else bars_with_path_extremes.path_high_price >= positions.liquidation_price
+        end
 ),
 
 crossing_starts as (
-    select distinct
-        venue,
-        symbol,
-        opening_minute_at
-    from positions_with_path
-    where has_crossed_liquidation_price
+    select
+        bars_with_path_extremes.bar_key as start_bar_key,
+        bars_with_path_extremes.venue,
+        bars_with_path_extremes.symbol,
+        bars_with_path_extremes.bar_opened_at as opening_minute_at
+    from bars_with_path_extremes
+    where bars_with_path_extremes.bar_key in (select start_bar_key from crossed_positions)
 ),
 
 paths_from_start as (
     select
-        crossing_starts.venue,
-        crossing_starts.symbol,
-        crossing_starts.opening_minute_at,
+        crossing_starts.start_bar_key,
         window_bars.bar_opened_at,
         window_bars.low_price,
         window_bars.high_price,
         min(window_bars.low_price) over (
-            partition by crossing_starts.venue, crossing_starts.symbol, crossing_starts.opening_minute_at
+            partition by crossing_starts.start_bar_key
             order by window_bars.bar_opened_at
             rows between unbounded preceding and 1 preceding
         ) as earlier_low_price,
         max(window_bars.high_price) over (
-            partition by crossing_starts.venue, crossing_starts.symbol, crossing_starts.opening_minute_at
+            partition by crossing_starts.start_bar_key
             order by window_bars.bar_opened_at
             rows between unbounded preceding and 1 preceding
         ) as earlier_high_price
@@ -131,9 +132,7 @@ paths_from_start as (
 
 record_bars as (
     select
-        venue,
-        symbol,
-        opening_minute_at,
+        start_bar_key,
         bar_opened_at,
         case
             when earlier_low_price is null or low_price < earlier_low_price then low_price
@@ -147,50 +146,88 @@ record_bars as (
         or high_price > earlier_high_price
 ),
 
--- One sweep per venue x symbol x opening minute x side over the records and the crossed
--- positions, ordered by a sweep price on which "at or beyond" is "at or below": the price for
--- longs (a record low <= the liquidation price), the negated price for shorts (a record high >=
--- it; negation is exact). At an equal price a record comes first (reaching the price exactly
--- crosses it). A position's first crossing is the earliest record minute before it in this order.
-crossing_sweep as (
+-- The records as (path start, side, sweep price, minute), on a sweep price on which "at or
+-- beyond" is "at or below": the price for longs (a record low <= the liquidation price), the
+-- negated price for shorts (a record high >= it; negation is exact). Along one start x side the
+-- records' sweep prices strictly fall with time, so a position's first crossing is the record
+-- with the highest sweep price at or below its own (macro first_crossings).
+record_sweep as (
     select
-        venue,
-        symbol,
-        opening_minute_at,
-        is_long,
-        case when is_long then liquidation_price else -liquidation_price end as sweep_price,
-        1 as sweep_rank,
-        position_id,
-        cast(null as {{ dbt.type_timestamp() }}) as record_bar_opened_at
-    from positions_with_path
-    where has_crossed_liquidation_price
-    union all
-    select
-        venue,
-        symbol,
-        opening_minute_at,
+        start_bar_key,
         true as is_long,
         record_low_price as sweep_price,
-        0 as sweep_rank,
-        cast(null as {{ dbt.type_bigint() }}) as position_id,
         bar_opened_at as record_bar_opened_at
     from record_bars
     where record_low_price is not null
     union all
     select
-        venue,
-        symbol,
-        opening_minute_at,
+        start_bar_key,
         false as is_long,
         -record_high_price as sweep_price,
-        0 as sweep_rank,
-        cast(null as {{ dbt.type_bigint() }}) as position_id,
         bar_opened_at as record_bar_opened_at
     from record_bars
     where record_high_price is not null
 ),
 
 first_crossings as (
+    {{ first_crossings('crossed_positions', 'record_sweep') }}
+),
+
+-- every position, wide, read once: its path's extreme and whether it crossed, looked up on its
+-- opening minute, and its first crossing
+final as (
+    select
+        positions.position_id,
+        positions.venue,
+        positions.symbol,
+        positions.side,
+        positions.is_long,
+        positions.margin_mode,
+        positions.leverage,
+        positions.entry_price,
+        positions.notional_usd,
+        positions.opened_at,
+        {{ opening_minute }} as opening_minute_at,
+        positions.liquidation_price,
+        positions.bankruptcy_price,
+        case
+            when positions.is_long then bars_with_path_extremes.path_low_price
+            else bars_with_path_extremes.path_high_price
+        end as path_extreme_price,
+        coalesce(
+            case
+                when positions.is_long
+                    then bars_with_path_extremes.path_low_price <= positions.liquidation_price
+                else bars_with_path_extremes.path_high_price >= positions.liquidation_price
+            end,
+            false
+        ) as has_crossed_liquidation_price,
+        first_crossings.first_crossed_minute_at
+    from {{ positions_relation }} as positions
+    left join bars_with_path_extremes
+        on positions.venue = bars_with_path_extremes.venue
+        and positions.symbol = bars_with_path_extremes.symbol
+        and {{ opening_minute }} = bars_with_path_extremes.bar_opened_at
+    left join first_crossings
+        on positions.position_id = first_crossings.position_id
+)
+
+select * from final
+{%- endmacro %}
+
+{#- Each crossed position's first crossing minute: `crossed` (position_id, start_bar_key,
+    is_long, sweep_price) against `records` (start_bar_key, is_long, sweep_price,
+    record_bar_opened_at), one row per crossed position (position_id, first_crossed_minute_at).
+    Along one start x side the records' sweep prices strictly fall with time, so the first record
+    at or beyond a position is the one with the highest sweep price at or below the position's. -#}
+{% macro first_crossings(crossed, records) -%}
+    {{ return(adapter.dispatch('first_crossings', 'house_edge')(crossed, records)) }}
+{%- endmacro %}
+
+{#- Portable: one sweep per start x side over the records and the crossed positions in sweep
+    price order (at an equal price a record comes first: reaching the price exactly crosses it),
+    with a running minimum of the records' minutes. -#}
+{% macro default__first_crossings(crossed, records) -%}
     select
         position_id,
         first_crossed_minute_at
@@ -198,37 +235,44 @@ first_crossings as (
         select
             position_id,
             min(record_bar_opened_at) over (
-                partition by venue, symbol, opening_minute_at, is_long
+                partition by start_bar_key, is_long
                 order by sweep_price, sweep_rank
                 rows between unbounded preceding and current row
             ) as first_crossed_minute_at
-        from crossing_sweep
+        from (
+            select
+                start_bar_key,
+                is_long,
+                sweep_price,
+                1 as sweep_rank,
+                position_id,
+                cast(null as {{ dbt.type_timestamp() }}) as record_bar_opened_at
+            from {{ crossed }}
+            union all
+            select
+                start_bar_key,
+                is_long,
+                sweep_price,
+                0 as sweep_rank,
+                cast(null as {{ dbt.type_bigint() }}) as position_id,
+                record_bar_opened_at
+            from {{ records }}
+        ) as crossing_sweep
     ) as swept
     where position_id is not null
-),
+{%- endmacro %}
 
-final as (
+{#- DuckDB-only: an as-of join finds that record directly (`>=`: a record at the position's
+    exact price crosses it). At scale 1 0.3x the CPU of the sweep's window (which sorted every
+    crossed position with the records); at scale 10 the window spilled (47 s of operator time
+    for 19M crossed positions, against 11 s). -#}
+{% macro duckdb__first_crossings(crossed, records) -%}
     select
-        positions_with_path.position_id,
-        positions_with_path.venue,
-        positions_with_path.symbol,
-        positions_with_path.side,
-        positions_with_path.is_long,
-        positions_with_path.margin_mode,
-        positions_with_path.leverage,
-        positions_with_path.entry_price,
-        positions_with_path.notional_usd,
-        positions_with_path.opened_at,
-        positions_with_path.opening_minute_at,
-        positions_with_path.liquidation_price,
-        positions_with_path.bankruptcy_price,
-        positions_with_path.path_extreme_price,
-        positions_with_path.has_crossed_liquidation_price,
-        first_crossings.first_crossed_minute_at
-    from positions_with_path
-    left join first_crossings
-        on positions_with_path.position_id = first_crossings.position_id
-)
-
-select * from final
+        {{ crossed }}.position_id,
+        {{ records }}.record_bar_opened_at as first_crossed_minute_at
+    from {{ crossed }}
+    asof inner join {{ records }}
+        on {{ crossed }}.start_bar_key = {{ records }}.start_bar_key
+        and {{ crossed }}.is_long = {{ records }}.is_long
+        and {{ crossed }}.sweep_price >= {{ records }}.sweep_price
 {%- endmacro %}
