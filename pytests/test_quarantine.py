@@ -40,6 +40,16 @@ def test_bad_rows_land_in_quarantine_with_their_reason_and_counts_add_up(tmp_pat
     assert files == [(str(path),)]  # each rejected row says which file it came from
 
 
+def _loaded_and_reasons(db, model: str) -> tuple[int, dict[str, int]]:
+    """Rows loaded in staging.<model>, and the quarantined rows of <model>_quarantine by reason."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        loaded = con.execute(f"select count(*) from staging.{model}").fetchone()[0]
+        reasons = dict(con.execute(
+            f"select quarantine_reason, count(*) from staging.{model}_quarantine"
+            " group by 1").fetchall())
+    return loaded, reasons
+
+
 def test_bad_adl_rows_land_in_quarantine_with_their_reason_and_counts_add_up(tmp_path):
     """raw_adl_fills (simulator switch hyperliquid_adl), read from beside raw_liquidations: an
     ADL row must refer to a loaded fill of its venue and side and close at most its quantity."""
@@ -64,11 +74,7 @@ def test_bad_adl_rows_land_in_quarantine_with_their_reason_and_counts_add_up(tmp
                      "+stg_simulator__adl_fills_quarantine",
                      "--resource-type", "seed", "--resource-type", "model"],
                     publish.project_root(), db, variables, echo=False)
-    with duckdb.connect(str(db), read_only=True) as con:
-        loaded = con.execute("select count(*) from staging.stg_simulator__adl_fills").fetchone()[0]
-        reasons = dict(con.execute(
-            "select quarantine_reason, count(*) from"
-            " staging.stg_simulator__adl_fills_quarantine group by 1").fetchall())
+    loaded, reasons = _loaded_and_reasons(db, "stg_simulator__adl_fills")
     assert reasons == {"non_positive_quantity": 1, "unknown_liquidation_fill": 2,
                        "exceeds_fill_quantity": 1, "invalid_side": 1,
                        "duplicate_liquidation_id": 2}
@@ -122,21 +128,11 @@ def test_bad_drain_and_collateral_rows_land_in_quarantine_with_their_reason_and_
                      "+stg_simulator__account_collateral_quarantine",
                      "--resource-type", "seed", "--resource-type", "model"],
                     publish.project_root(), db, variables, echo=False)
-    with duckdb.connect(str(db), read_only=True) as con:
-        loaded = con.execute(
-            "select count(*) from staging.stg_simulator__cross_margin_drains").fetchone()[0]
-        reasons = dict(con.execute(
-            "select quarantine_reason, count(*) from"
-            " staging.stg_simulator__cross_margin_drains_quarantine group by 1").fetchall())
+    loaded, reasons = _loaded_and_reasons(db, "stg_simulator__cross_margin_drains")
     assert reasons == {"non_positive_drain": 1, "unknown_position": 2, "not_cross_margin": 1,
                        "missing_drain_time": 1, "duplicate_position_id": 2}
     assert loaded + sum(reasons.values()) == n_in + 1
-    with duckdb.connect(str(db), read_only=True) as con:
-        loaded = con.execute(
-            "select count(*) from staging.stg_simulator__account_collateral").fetchone()[0]
-        reasons = dict(con.execute(
-            "select quarantine_reason, count(*) from"
-            " staging.stg_simulator__account_collateral_quarantine group by 1").fetchall())
+    loaded, reasons = _loaded_and_reasons(db, "stg_simulator__account_collateral")
     assert reasons == {"non_positive_collateral": 1, "unknown_collateral_asset": 1,
                        "missing_account_id": 1, "duplicate_account_id": 2}
     assert loaded + sum(reasons.values()) == n_collateral_in + 1
