@@ -26,13 +26,13 @@
     scale 10 (33.6M positions) this view took 19.9 s (count of rows, 1 GB, 2 threads) where the
     string-keyed sweep over a materialised wide CTE took 61.4 s. -#}
 {% macro position_price_paths(positions_relation, price_bars_relation) -%}
-{#- The opening minute a position is watched from: a position opened before the window is
-    watched from the window's first bar. -#}
+{#- The opening minute a position (alias `positions` below) is watched from: a position opened
+    before the window is watched from the window's first bar. -#}
 {%- set opening_minute -%}
     case
-        when opened_at < cast('{{ var("event_window_start") }}' as {{ dbt.type_timestamp() }})
+        when positions.opened_at < cast('{{ var("event_window_start") }}' as {{ dbt.type_timestamp() }})
             then cast('{{ var("event_window_start") }}' as {{ dbt.type_timestamp() }})
-        else {{ dbt.date_trunc('minute', 'opened_at') }}
+        else {{ dbt.date_trunc('minute', 'positions.opened_at') }}
     end
 {%- endset -%}
 with

@@ -12,8 +12,9 @@
 -- collateral and cross-margin drain. The venue's mechanism and the fill's insurance pool,
 -- functions of the seeds by venue (and symbol), are looked up by the view per venue x symbol, not
 -- stored on every fill (issue 17: two string columns less to write). The view
--- int_liquidation_fills_revenue crosses it with the three scenarios and their rates. A table, incremental (macros/incremental), the only large write
--- of the revenue ledgers: one row per fill, where a table per fill x scenario wrote three times
+-- int_liquidation_fills_revenue crosses it with the three scenarios and their rates. A table,
+-- incremental (macros/incremental), the only large write of the revenue ledgers: one row per
+-- fill, where a table per fill x scenario wrote three times
 -- the rows and half again the columns (issue 17). A run recomputes the fills loaded since this
 -- table's last load and the fills of positions loaded since (a re-read position may carry
 -- another bankruptcy price); fills that left staging are pruned. A change to the mechanisms'
